@@ -1,0 +1,58 @@
+// Lint: type-aware typescript-eslint rules (no floating promises), plus Samovar's own
+// architecture rules: src/ never imports node:http/https/http2, and imports point one way
+// (src/http <- src/server <- src/cluster; config, log and metrics are leaves).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const HTTP_MODULES = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'].map((name) => ({
+  name,
+  message: 'Samovar speaks HTTP itself: node:http/https/http2 belong in tests and load/ only.',
+}));
+const PARSER_PACKAGES = ['http-parser-js', 'llhttp', 'undici'].map((name) => ({
+  name,
+  message: 'No third-party HTTP parsers or clients in src/.',
+}));
+
+function restrict(patterns) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      { paths: [...HTTP_MODULES, ...PARSER_PACKAGES], patterns },
+    ],
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'load/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use an as-const object, not enum.' }],
+    },
+  },
+  { files: ['src/**/*.ts'], rules: restrict([]) },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: restrict([
+      { group: ['**/server/**', '**/cluster/**', '**/config/**', '**/log/**', '**/metrics/**'], message: 'src/http is pure protocol and imports nothing of Samovar above it.' },
+      { group: ['node:net', 'node:fs', 'node:fs/*', 'node:timers', 'node:cluster', 'node:child_process'], message: 'src/http does no I/O.' },
+    ]),
+  },
+  {
+    files: ['src/server/**/*.ts'],
+    rules: restrict([{ group: ['**/cluster/**'], message: 'src/server must not know about the cluster.' }]),
+  },
+  {
+    files: ['src/config/**/*.ts', 'src/log/**/*.ts', 'src/metrics/**/*.ts'],
+    rules: restrict([{ group: ['**/http/**', '**/server/**', '**/cluster/**'], message: 'config, log and metrics are leaves.' }]),
+  },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+);

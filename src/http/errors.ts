@@ -1,0 +1,106 @@
+/**
+ * The closed list of HTTP/1.1 protocol errors a request can earn, and the one table that maps
+ * each to its status code and fixed answer text (RFC 9110 §15, RFC 9112).
+ *
+ * Answer texts are constant: they never echo the client's bytes (Go net/http does the same), so
+ * an error page cannot be used to reflect attacker-controlled content.
+ * Must not: do I/O, log, or know about connections.
+ */
+
+export const ProtocolError = {
+  /** Request line: method is not a token (RFC 9110 §9.1). */
+  INVALID_METHOD: 'INVALID_METHOD',
+  /** Request line: not `method SP request-target SP HTTP-version CRLF` (RFC 9112 §3). */
+  INVALID_REQUEST_LINE: 'INVALID_REQUEST_LINE',
+  /** Request-target has a forbidden byte, a bad percent-escape, or the wrong form (RFC 9112 §3.2). */
+  INVALID_TARGET: 'INVALID_TARGET',
+  /** Request line longer than the configured limit (RFC 9112 §3). */
+  URI_TOO_LONG: 'URI_TOO_LONG',
+  /** HTTP-version not of the form `HTTP/DIGIT.DIGIT` (RFC 9112 §2.3). */
+  INVALID_VERSION: 'INVALID_VERSION',
+  /** A well-formed version other than HTTP/1.0 and HTTP/1.1 (RFC 9110 §15.6.6). */
+  VERSION_NOT_SUPPORTED: 'VERSION_NOT_SUPPORTED',
+  /** Bare CR or bare LF as a line terminator (RFC 9112 §2.2). */
+  INVALID_LINE_ENDING: 'INVALID_LINE_ENDING',
+  /** Field name is not a token, is empty, or has whitespace before the colon (RFC 9112 §5.1). */
+  INVALID_HEADER_NAME: 'INVALID_HEADER_NAME',
+  /** Field value holds a CTL other than HTAB (RFC 9110 §5.5). */
+  INVALID_HEADER_VALUE: 'INVALID_HEADER_VALUE',
+  /** Line folding (obs-fold) in a request (RFC 9112 §5.2). */
+  OBS_FOLD: 'OBS_FOLD',
+  /** Header section larger than the configured limit (RFC 6585 §5). */
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
+  /** More header fields than the configured limit (RFC 6585 §5). */
+  TOO_MANY_HEADERS: 'TOO_MANY_HEADERS',
+  /** HTTP/1.1 request without Host (RFC 9112 §3.2). */
+  MISSING_HOST: 'MISSING_HOST',
+  /** More than one Host field line (RFC 9112 §3.2). */
+  MULTIPLE_HOST: 'MULTIPLE_HOST',
+  /** Host (or the authority of the target) is not a valid `host [ ":" port ]` (RFC 9110 §7.2). */
+  INVALID_HOST: 'INVALID_HOST',
+  /** Content-Length not plain digits, overflowing, or disagreeing copies (RFC 9112 §6.3). */
+  INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
+  /** Both Content-Length and Transfer-Encoding: a smuggling vector (RFC 9112 §6.1). */
+  CONTENT_LENGTH_WITH_TRANSFER_ENCODING: 'CONTENT_LENGTH_WITH_TRANSFER_ENCODING',
+  /** Transfer-Encoding malformed, chunked not last or repeated, or sent in HTTP/1.0 (RFC 9112 §6.1, §6.3). */
+  INVALID_TRANSFER_ENCODING: 'INVALID_TRANSFER_ENCODING',
+  /** A transfer coding Samovar does not implement (RFC 9112 §6.1: 501). */
+  UNSUPPORTED_TRANSFER_CODING: 'UNSUPPORTED_TRANSFER_CODING',
+  /** Body larger than the configured limit, from Content-Length or while decoding (RFC 9110 §15.5.14). */
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  /** Chunk size is not hex digits, or overflows (RFC 9112 §7.1). */
+  INVALID_CHUNK_SIZE: 'INVALID_CHUNK_SIZE',
+  /** Chunk extension malformed or longer than the limit (RFC 9112 §7.1.1). */
+  INVALID_CHUNK_EXTENSION: 'INVALID_CHUNK_EXTENSION',
+  /** Chunk data not followed by CRLF (RFC 9112 §7.1). */
+  INVALID_CHUNK_DATA: 'INVALID_CHUNK_DATA',
+  /** Trailer section larger than the configured limit (RFC 9112 §7.1.2). */
+  TRAILERS_TOO_LARGE: 'TRAILERS_TOO_LARGE',
+} as const;
+
+export type ProtocolErrorCode = (typeof ProtocolError)[keyof typeof ProtocolError];
+
+/** Statuses a protocol error can earn: literal types, so a typo is a compile error. */
+export type ProtocolErrorStatus = 400 | 413 | 414 | 431 | 501 | 505;
+
+interface ErrorAnswer {
+  readonly status: ProtocolErrorStatus;
+  /** Fixed, client-independent text for the response body and the log line. */
+  readonly reason: string;
+}
+
+/** The one table from error code to answer. */
+export const PROTOCOL_ERRORS: Readonly<Record<ProtocolErrorCode, ErrorAnswer>> = {
+  INVALID_METHOD: { status: 400, reason: 'Invalid request method' },
+  INVALID_REQUEST_LINE: { status: 400, reason: 'Malformed request line' },
+  INVALID_TARGET: { status: 400, reason: 'Invalid request target' },
+  URI_TOO_LONG: { status: 414, reason: 'Request line too long' },
+  INVALID_VERSION: { status: 400, reason: 'Malformed HTTP version' },
+  VERSION_NOT_SUPPORTED: { status: 505, reason: 'Only HTTP/1.0 and HTTP/1.1 are supported' },
+  INVALID_LINE_ENDING: { status: 400, reason: 'Lines must end with CRLF' },
+  INVALID_HEADER_NAME: { status: 400, reason: 'Invalid header field name' },
+  INVALID_HEADER_VALUE: { status: 400, reason: 'Invalid header field value' },
+  OBS_FOLD: { status: 400, reason: 'Obsolete line folding is not accepted' },
+  HEADERS_TOO_LARGE: { status: 431, reason: 'Request header section too large' },
+  TOO_MANY_HEADERS: { status: 431, reason: 'Too many request header fields' },
+  MISSING_HOST: { status: 400, reason: 'Missing Host header' },
+  MULTIPLE_HOST: { status: 400, reason: 'More than one Host header' },
+  INVALID_HOST: { status: 400, reason: 'Invalid Host header' },
+  INVALID_CONTENT_LENGTH: { status: 400, reason: 'Invalid Content-Length' },
+  CONTENT_LENGTH_WITH_TRANSFER_ENCODING: {
+    status: 400,
+    reason: 'Content-Length and Transfer-Encoding together',
+  },
+  INVALID_TRANSFER_ENCODING: { status: 400, reason: 'Invalid Transfer-Encoding' },
+  UNSUPPORTED_TRANSFER_CODING: { status: 501, reason: 'Transfer coding not implemented' },
+  BODY_TOO_LARGE: { status: 413, reason: 'Request body too large' },
+  INVALID_CHUNK_SIZE: { status: 400, reason: 'Invalid chunk size' },
+  INVALID_CHUNK_EXTENSION: { status: 400, reason: 'Invalid chunk extension' },
+  INVALID_CHUNK_DATA: { status: 400, reason: 'Chunk data not followed by CRLF' },
+  TRAILERS_TOO_LARGE: { status: 431, reason: 'Trailer section too large' },
+};
+
+/** The status a protocol error is answered with. */
+export function statusOf(code: ProtocolErrorCode): ProtocolErrorStatus {
+  return PROTOCOL_ERRORS[code].status;
+}

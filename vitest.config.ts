@@ -1,0 +1,16 @@
+/**
+ * Test projects: `unit` and `integration` need only Node and npm packages and run under
+ * `npm test`; `system` needs programs from Debian (curl, prometheus, chromium, docker) and runs
+ * under `npm run test:system`.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
+      { test: { name: 'system', include: ['test/system/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
+    ],
+  },
+});
