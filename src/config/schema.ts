@@ -1,0 +1,112 @@
+/**
+ * The one schema of Samovar's configuration: every field, its type, its allowed range and its
+ * one-line description (the docs table is generated from these). `Config` is its output type.
+ *
+ * Durations are integer milliseconds in fields ending `Ms`, sizes integer bytes in fields ending
+ * `Bytes` (fields.ts asserts it). Defaults are not here but in `config/defaults.json`, validated
+ * by this same schema.
+ * Must not: read the environment, argv or files; hold defaults; know where values come from.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+/** Node's timers hold a signed 32-bit delay; a longer one fires at once, with only a warning. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** pino's levels, most to least severe, and `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const count = (min: number) => z.int().min(min);
+const bytes = (min: number) => z.int().min(min);
+const ms = () => z.int().min(1).max(MAX_TIMER_MS);
+
+const workers = z
+  .union([z.literal('auto'), z.int().min(1)])
+  .transform((value) => (value === 'auto' ? availableParallelism() : value));
+
+export const configSchema = z.strictObject({
+  host: z
+    .string()
+    .regex(/^[^\s]+$/)
+    .meta({
+      description:
+        'Address to listen on: `0.0.0.0` is every IPv4 interface, `::` every IPv6 one (and IPv4 too where dual-stack).',
+      allowed: 'a host name or IP address, non-empty, without whitespace',
+    }),
+  port: z
+    .int()
+    .min(0)
+    .max(65535)
+    .describe('TCP port to listen on; 0 picks a free one. `PORT` is read too when `SAMOVAR_PORT` is unset.'),
+  workers: workers.describe(
+    'Worker processes; `auto` is `os.availableParallelism()`, one per CPU the process may use.',
+  ),
+  cluster: z.strictObject({
+    schedulingPolicy: z
+      .enum(['rr', 'none'])
+      .describe(
+        'Who spreads connections over workers: `rr` the primary, round-robin; `none` the kernel (uneven under load on Linux).',
+      ),
+  }),
+  limits: z.strictObject({
+    maxRequestLineBytes: bytes(1).describe(
+      "Longest request line before 414; 8 KiB, the size of one of nginx's `large_client_header_buffers`.",
+    ),
+    maxHeaderBytes: bytes(1).describe(
+      "Largest header section before 431; 16 KiB, Node's own `--max-http-header-size` default.",
+    ),
+    maxHeaderCount: count(1).describe(
+      "Most header fields in one request before 431; 100 as Apache's `LimitRequestFields`.",
+    ),
+    maxBodyBytes: bytes(1).describe(
+      "Largest request body (after de-chunking) before 413; 1 MiB as nginx's `client_max_body_size`.",
+    ),
+    maxChunkExtensionBytes: bytes(1).describe(
+      'Longest chunk extension in a chunked body; they mean nothing here, and unbounded ones are a DoS (CVE-2024-22019).',
+    ),
+    maxTrailerBytes: bytes(1).describe(
+      'Largest trailer section after a chunked body; trailers are rare and small.',
+    ),
+  }),
+  timeouts: z.strictObject({
+    headersTimeoutMs: ms().describe(
+      'The whole request head must arrive within this of its first byte, else 408 and close (slowloris).',
+    ),
+    idleTimeoutMs: ms().describe(
+      "Keep-alive idle time before a quiet close; as Node's `keepAliveTimeout`. Behind a load balancer, set it above the balancer's.",
+    ),
+    bodyTimeoutMs: ms().describe('Longest wait for more request-body bytes before 408 and close.'),
+    writeTimeoutMs: ms().describe(
+      'Longest a response write may make no progress before the connection is cut (a client that stopped reading).',
+    ),
+  }),
+  connections: z.strictObject({
+    maxConnections: count(1).describe(
+      'Open connections per process; above it a new one gets 503 with `Retry-After`. Keep it under `ulimit -n`.',
+    ),
+    maxRequestsPerConnection: count(1).describe(
+      "Requests on one connection; the last answer says `Connection: close`. 1000 as nginx's `keepalive_requests`.",
+    ),
+    maxPipelinedRequests: count(1).describe(
+      'Requests parsed ahead and queued on one connection; at this many the socket is not read until answers go out.',
+    ),
+    maxUnreadBodyBytes: bytes(0).describe(
+      'A body the handler did not read is drained up to this so the connection stays usable, else it closes; 0 always closes.',
+    ),
+    writeHighWaterMarkBytes: bytes(1).describe(
+      "Stop reading the socket while its write buffer holds more than this; 64 KiB, Node's stream default since v22.",
+    ),
+  }),
+  log: z.strictObject({
+    level: z.enum(LOG_LEVELS).describe('Lowest pino level written; `silent` writes nothing.'),
+  }),
+});
+
+/** Recursively read-only: a `Config` is frozen at run time and typed so. */
+export type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** The validated configuration every other module reads. */
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+/** What a config file, the defaults or the overlays may hold (`workers` may be `"auto"`). */
+export type ConfigInput = z.input<typeof configSchema>;
