@@ -1,0 +1,216 @@
+/**
+ * The write side of a connection, as the `ResponseHost` its exchanges answer through: the
+ * pipeline queue (answers leave strictly in request order, RFC 9112 §9.3.2, an early one waits
+ * encoded in its exchange), persistence decisions for each answer (RFC 9112 §9.3, §9.6), 100
+ * Continue (RFC 9110 §10.1.1), and write backpressure (a write over the high-water mark pauses
+ * reading and makes streams wait for 'drain').
+ * `Connection` extends it with the read side and the lifecycle; the split is only to keep each
+ * file to one concern, the object is one class at run time (one shape for V8).
+ * Must not: read the socket or parse; change the connection state (Connection does).
+ */
+
+import type { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
+import type { DateCache } from '../http/date-cache.ts';
+import { chunkSizeLine, CONTINUE_BYTES, CRLF_BYTES } from '../http/response-head.ts';
+import type { ConnectionRegistry } from './connection-state.ts';
+import type { Connection } from './connection.ts';
+import type { Handler } from './handler.ts';
+import type { ErrorHook, ProtocolErrorHook, ServerOptions } from './options.ts';
+import { Phase, type Response, type ResponseHost } from './response.ts';
+
+/** What a connection needs from its server. */
+export interface ConnectionContext {
+  readonly options: ServerOptions;
+  readonly handler: Handler;
+  readonly dates: DateCache;
+  readonly registry: ConnectionRegistry<Connection>;
+  readonly draining: boolean;
+  readonly drainGraceMs: number;
+  readonly onError: ErrorHook;
+  readonly onProtocolError: ProtocolErrorHook;
+  nextRequestId(): string;
+}
+
+/** Why reading is paused; reading resumes when no bit is left. */
+export const Pause = { QUEUE: 1, BODY: 2, WRITE: 4, HALT: 8 } as const;
+
+export abstract class ConnectionOutput implements ResponseHost {
+  readonly socket: Socket;
+  protected readonly ctx: ConnectionContext;
+  /** Exchanges not yet fully written, in request order; the first one owns the socket. */
+  protected readonly queue: Response[] = [];
+  /** The exchange whose request message has not ended yet (its body is arriving). */
+  protected current: Response | null = null;
+  /** No more requests will be parsed; close once the queue is written. */
+  protected halted = false;
+  protected pauseMask = 0;
+  protected writeBlocked = false;
+  /** Write-buffer length when a write timer started, to tell a slow reader from a dead one. */
+  protected writeMark = 0;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(socket: Socket, ctx: ConnectionContext) {
+    this.socket = socket;
+    this.ctx = ctx;
+  }
+
+  get dateLine(): string {
+    return this.ctx.dates.line;
+  }
+
+  protected abstract settle(): void;
+  abstract beginClose(): void;
+  protected abstract pause(reason: number): void;
+  protected abstract unpause(reason: number): void;
+
+  decideClose(res: Response, closeDelimited: boolean): boolean {
+    let close = closeDelimited || res.forceClose || res.wantsClose || this.ctx.draining;
+    if (!close && res === this.current) close = this.unreadTooLarge(res);
+    res.closeAfter = close;
+    return close;
+  }
+
+  /** Whether the unread rest of the body is too much (or unknowable) to drain (RFC 9112 §9.6). */
+  private unreadTooLarge(res: Response): boolean {
+    const body = res.req.body;
+    if (body.complete) return false;
+    const head = res.req.head;
+    // A client waiting for 100 Continue that will not come may never send the body at all.
+    if (head.expect !== null && head.versionMinor === 1 && !res.continueSent && body.received === 0)
+      return true;
+    return body.remaining > this.ctx.options.connections.maxUnreadBodyBytes;
+  }
+
+  deliver(res: Response, head: Buffer, body: Uint8Array | null): void {
+    res.phase = Phase.DONE;
+    this.responseSent(res);
+    if (this.queue[0] !== res) {
+      res.outHead = head;
+      res.outBody = body;
+      return;
+    }
+    this.writeResponse(head, body);
+    this.completeFront();
+    this.settle();
+  }
+
+  turn(res: Response): Promise<void> {
+    if (this.queue[0] === res || res.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      res.turnResolve = resolve;
+    });
+  }
+
+  writeChunk(prefix: Buffer | null, data: Uint8Array | null, chunked: boolean): boolean {
+    const socket = this.socket;
+    socket.cork();
+    if (prefix !== null) this.write(prefix);
+    if (data !== null && chunked) {
+      this.write(chunkSizeLine(data.byteLength));
+      this.write(data);
+      this.write(CRLF_BYTES);
+    } else if (data !== null) this.write(data);
+    socket.uncork();
+    this.settle();
+    return !this.writeBlocked;
+  }
+
+  drained(): Promise<void> {
+    if (!this.writeBlocked || this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  finishStream(res: Response, tail: Buffer | null): void {
+    res.phase = Phase.DONE;
+    if (tail !== null) this.write(tail);
+    this.responseSent(res);
+    this.completeFront();
+    this.settle();
+  }
+
+  continueWanted(res: Response): void {
+    if (!res.expectContinue || res.continueSent || res.phase !== Phase.OPEN || res.req.body.received > 0)
+      return;
+    if (this.queue[0] !== res) {
+      res.continuePending = true;
+      return;
+    }
+    res.continueSent = true;
+    this.write(CONTINUE_BYTES);
+    this.settle();
+  }
+
+  bodyDrained(res: Response): void {
+    if (res !== this.current) return;
+    this.unpause(Pause.BODY);
+    this.settle();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  reportError(res: Response, error: unknown): void {
+    const req = res.req;
+    try {
+      this.ctx.onError(error, { requestId: req.id, method: req.method, path: req.path });
+    } catch {
+      // The error hook failed too; nothing sensible is left to do with the report.
+    }
+  }
+
+  protected write(data: Uint8Array | string): void {
+    const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    if (ok || this.writeBlocked) return;
+    this.writeBlocked = true;
+    this.writeMark = this.socket.writableLength;
+    this.pause(Pause.WRITE);
+  }
+
+  private writeResponse(head: Buffer, body: Uint8Array | null): void {
+    if (body === null) return this.write(head);
+    this.socket.cork();
+    this.write(head);
+    this.write(body);
+    this.socket.uncork();
+  }
+
+  /** A handler has finished answering: a body it did not read is discarded from now on. */
+  private responseSent(res: Response): void {
+    if (res === this.current && !res.req.body.complete) res.req.body.discard();
+  }
+
+  /** The first exchange is written: retire it, write those that were waiting behind it. */
+  private completeFront(): void {
+    for (;;) {
+      const done = this.queue.shift();
+      if (done === undefined) break;
+      if (done.closeAfter) return this.beginClose();
+      const next = this.queue[0];
+      if (next === undefined) break;
+      if (next.continuePending && next.phase === Phase.OPEN) {
+        next.continueSent = true;
+        this.write(CONTINUE_BYTES);
+      }
+      next.continuePending = false;
+      if (next.outHead === null) {
+        const resolve = next.turnResolve;
+        next.turnResolve = null;
+        resolve?.();
+        break;
+      }
+      this.writeResponse(next.outHead, next.outBody);
+      next.outHead = next.outBody = null;
+    }
+    if (this.queue.length < this.ctx.options.connections.maxPipelinedRequests) this.unpause(Pause.QUEUE);
+    if (this.queue.length === 0 && this.halted) this.beginClose();
+  }
+
+  protected releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (waiters.length === 0) return;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

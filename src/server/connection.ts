@@ -1,0 +1,370 @@
+/**
+ * One HTTP/1.1 connection: reads bytes into the parser, runs handlers, writes answers strictly in
+ * request order, and decides when the connection persists or closes (RFC 9112 §9).
+ *
+ * - State (new → active ⇄ idle → linger → closed) changes only in `setState`, which also keeps
+ *   the server's registry (Go net/http's setState).
+ * - Pipelining (RFC 9112 §9.3.2): requests are parsed ahead and their handlers run at once, but
+ *   an answer that is ready early waits in its exchange until those before it are written. At
+ *   `maxPipelinedRequests` queued, reading stops until answers go out.
+ * - Backpressure: reading pauses while the write buffer is over its high-water mark, while a
+ *   body consumer is behind, and while the queue is full (`pauseMask`, one bit per reason).
+ * - Errors: a protocol error or timeout earns one fixed answer with `Connection: close` after
+ *   the answers already queued; then a lingering close (end, read and discard, then destroy) so
+ *   the client reads it before any reset (RFC 9112 §9.6).
+ * Socket listeners are module-level functions (no closures per connection); one timer.
+ * Must not: parse bytes itself, encode heads (response.ts does), or know about the cluster.
+ */
+
+import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
+import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../http/errors.ts';
+import { BodyKind, RequestHead } from '../http/request-head.ts';
+import { Outcome, RequestParser } from '../http/request-parser.ts';
+import { ConnectionOutput, Pause, type ConnectionContext } from './connection-output.ts';
+import { ConnState, type Stateful } from './connection-state.ts';
+import { ConnectionTimer, TimerKind, type TimerOwner } from './connection-timer.ts';
+import { runHandler } from './handler.ts';
+import { HttpError, RequestAbortedError } from './http-error.ts';
+import { Request } from './request.ts';
+import { RequestBody } from './request-body.ts';
+import { Phase, Response } from './response.ts';
+
+export type { ConnectionContext } from './connection-output.ts';
+
+/**
+ * Lingering close bounds (Apache's lingering_close uses 2 s): long enough for the client to read
+ * our last answer, short and small enough that a peer cannot hold the socket open by sending.
+ */
+export const LINGER_MS = 2_000;
+export const LINGER_MAX_BYTES = 256 * 1024;
+
+/** Stands in for a request whose head never parsed, so its error answer has an exchange. */
+const UNPARSED_HEAD = new RequestHead();
+
+const CONN = Symbol('samovar.connection');
+type OwnedSocket = Socket & { [CONN]: Connection };
+
+export class Connection extends ConnectionOutput implements TimerOwner, Stateful {
+  state: ConnState = ConnState.NEW;
+  readonly remote: string;
+  private readonly parser: RequestParser;
+  private readonly timer: ConnectionTimer;
+  private pending: Buffer | null = null;
+  private pendingOffset = 0;
+  private pumping = false;
+  private headStarted = false;
+  private peerEnded = false;
+  private requests = 0;
+  private lingerBytes = 0;
+  private lastHead: RequestHead | null = null;
+
+  constructor(socket: Socket, ctx: ConnectionContext) {
+    super(socket, ctx);
+    this.remote = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`;
+    this.parser = new RequestParser(ctx.options.limits);
+    this.timer = new ConnectionTimer(this);
+    (socket as OwnedSocket)[CONN] = this;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+    socket.on('finish', onSocketFinish);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    ctx.registry.add(this);
+    this.updateTimer();
+  }
+
+  // ---- reading ----
+
+  onData(chunk: Buffer): void {
+    if (this.state === ConnState.LINGER) return this.discardLingering(chunk.length);
+    if (this.halted || this.state === ConnState.CLOSED) return;
+    if (this.state !== ConnState.ACTIVE) this.setState(ConnState.ACTIVE);
+    // Rare: bytes that arrived while parsing was paused; only the unparsed tail is copied.
+    this.pending =
+      this.pending === null ? chunk : Buffer.concat([this.pending.subarray(this.pendingOffset), chunk]);
+    this.pendingOffset = 0;
+    this.pumpCorked();
+    this.settle();
+  }
+
+  private pumpCorked(): void {
+    this.socket.cork();
+    this.pump();
+    this.socket.uncork();
+  }
+
+  /** Feeds pending bytes to the parser until it needs more, an error, or a pause. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.parseLoop();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private parseLoop(): void {
+    const parser = this.parser;
+    while (this.pending !== null && this.pauseMask === 0 && !this.halted) {
+      const buf = this.pending;
+      const r = parser.execute(buf, this.pendingOffset, buf.length);
+      this.pendingOffset = parser.offset;
+      if (r === Outcome.NEED_MORE) {
+        // Part of a head is in: the head timeout runs (a body in progress has its own).
+        this.headStarted = this.current === null && parser.inMessage;
+        this.pending = null;
+      } else if (r === Outcome.HEAD) this.onHead(parser.head as RequestHead);
+      else if (r === Outcome.BODY) this.onBody(buf.subarray(parser.bodyStart, parser.bodyEnd));
+      else if (r === Outcome.END) this.onEnd();
+      else this.onParseError(parser.error as ProtocolErrorCode);
+    }
+  }
+
+  private onHead(head: RequestHead): void {
+    this.headStarted = false;
+    this.lastHead = head;
+    this.requests++;
+    const res = new Response(this, new Request(head, this.ctx.nextRequestId(), this.remote));
+    this.queue.push(res);
+    this.current = res;
+    if (head.bodyKind !== BodyKind.NONE) res.req.body = new RequestBody(res, head.contentLength);
+    const limit = this.ctx.options.connections.maxRequestsPerConnection;
+    if (!head.keepAlive || this.requests >= limit) res.forceClose = true;
+    const expect = head.expect;
+    if (expect !== null) {
+      // RFC 9110 §10.1.1: 417 for expectations we do not know; 100-continue ignored from 1.0.
+      if (expect !== '100-continue') return res.answer(417, 'Expectation not supported', false);
+      res.expectContinue = head.versionMinor === 1 && head.bodyKind !== BodyKind.NONE;
+    }
+    runHandler(this.ctx.handler, res.req, res);
+  }
+
+  private onBody(data: Buffer): void {
+    const res = this.current as Response;
+    const body = res.req.body;
+    this.timer.refresh();
+    if (!body.push(data)) this.pause(Pause.BODY);
+    else if (body.discarded > this.ctx.options.connections.maxUnreadBodyBytes) this.halt();
+  }
+
+  private onEnd(): void {
+    const res = this.current;
+    this.current = null;
+    if (res === null) return;
+    res.req.body.end();
+    if (res.forceClose || res.closeAfter) return this.halt();
+    if (this.queue.length >= this.ctx.options.connections.maxPipelinedRequests) this.pause(Pause.QUEUE);
+  }
+
+  private onParseError(code: ProtocolErrorCode): void {
+    this.report(code);
+    const head = this.parser.head;
+    const fresh = head !== null && head !== this.lastHead ? head : null;
+    this.failRequest(PROTOCOL_ERRORS[code].status, PROTOCOL_ERRORS[code].reason, fresh);
+  }
+
+  /**
+   * The request being read cannot complete: answer `status` in its place (or after the answer it
+   * already has), stop parsing, and close once the queue is written.
+   */
+  private failRequest(status: number, text: string, freshHead: RequestHead | null): void {
+    const cur = this.current;
+    this.current = null;
+    this.headStarted = false;
+    let target: Response | null = null;
+    if (cur !== null && !cur.req.body.complete) {
+      cur.req.body.fail(new HttpError(status, text));
+      if (cur.phase === Phase.OPEN && !cur.aborted) target = cur;
+    } else {
+      const head = freshHead ?? UNPARSED_HEAD;
+      target = new Response(this, new Request(head, this.ctx.nextRequestId(), this.remote));
+      this.queue.push(target);
+    }
+    this.halt();
+    target?.answer(status, text, true);
+  }
+
+  /** Parse nothing more; close as soon as every queued answer is written. */
+  private halt(): void {
+    this.halted = true;
+    this.pending = null;
+    this.pause(Pause.HALT);
+    if (this.queue.length === 0) this.beginClose();
+  }
+
+  private report(code: ProtocolErrorCode | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT'): void {
+    try {
+      this.ctx.onProtocolError(code, this.remote);
+    } catch {
+      // A hook must not throw; if it does, the answer still goes out.
+    }
+  }
+
+  // ---- lifecycle ----
+
+  private setState(next: ConnState): void {
+    if (next === this.state) return;
+    this.ctx.registry.transition(this, next);
+    this.state = next;
+  }
+
+  /** After any event: become idle if nothing is in flight, and arm the one timer for what is next. */
+  protected override settle(): void {
+    if (
+      this.state === ConnState.ACTIVE &&
+      this.queue.length === 0 &&
+      this.current === null &&
+      this.pending === null &&
+      !this.headStarted &&
+      !this.halted
+    ) {
+      this.setState(ConnState.IDLE);
+    }
+    this.updateTimer();
+  }
+
+  private updateTimer(): void {
+    const s = this.state;
+    if (s === ConnState.LINGER || s === ConnState.CLOSED) return;
+    const t = this.ctx.options.timeouts;
+    if (this.writeBlocked) return this.timer.arm(TimerKind.WRITE, t.writeTimeoutMs);
+    if (s === ConnState.IDLE || (s === ConnState.NEW && this.ctx.draining)) {
+      return this.timer.arm(TimerKind.IDLE, this.ctx.draining ? this.ctx.drainGraceMs : t.idleTimeoutMs);
+    }
+    if (s === ConnState.NEW) return this.timer.arm(TimerKind.HEAD, t.headersTimeoutMs);
+    if (this.pauseMask !== 0 || this.halted) return this.timer.arm(TimerKind.NONE, 0);
+    const cur = this.current;
+    if (cur !== null && !cur.req.body.complete && !(cur.expectContinue && !cur.continueSent)) {
+      return this.timer.arm(TimerKind.BODY, t.bodyTimeoutMs);
+    }
+    this.timer.arm(this.headStarted ? TimerKind.HEAD : TimerKind.NONE, t.headersTimeoutMs);
+  }
+
+  onTimeout(kind: TimerKind): void {
+    if (kind === TimerKind.HEAD && this.state === ConnState.NEW) return this.beginClose();
+    if (kind === TimerKind.IDLE) return this.beginClose();
+    if (kind === TimerKind.WRITE || kind === TimerKind.LINGER) return this.checkWriteProgress(kind);
+    const head = kind === TimerKind.HEAD;
+    this.report(head ? 'HEADERS_TIMEOUT' : 'BODY_TIMEOUT');
+    this.failRequest(408, head ? 'Request header timeout' : 'Request body timeout', null);
+    this.settle();
+  }
+
+  /** A client still reading, however slowly, gets more time; one that stopped is cut. */
+  private checkWriteProgress(kind: TimerKind): void {
+    const left = this.socket.writableLength;
+    if (left > 0 && left < this.writeMark) {
+      this.writeMark = left;
+      const ms = kind === TimerKind.LINGER ? LINGER_MS : this.ctx.options.timeouts.writeTimeoutMs;
+      return this.timer.restart(kind, ms);
+    }
+    this.socket.destroy();
+  }
+
+  /** Called by the server when draining starts: idle connections close after the grace. */
+  drainStarted(): void {
+    if (this.state === ConnState.IDLE || this.state === ConnState.NEW) {
+      this.timer.restart(TimerKind.IDLE, this.ctx.drainGraceMs);
+    }
+  }
+
+  /** Our side is done: half-close, read and discard for a bounded time, then destroy. */
+  override beginClose(): void {
+    if (this.state === ConnState.LINGER || this.state === ConnState.CLOSED) return;
+    this.setState(ConnState.LINGER);
+    this.halted = true;
+    this.abandonExchanges(new RequestAbortedError('connection closing'));
+    this.pauseMask = 0;
+    this.writeMark = this.socket.writableLength + 1;
+    this.socket.end();
+    this.socket.resume();
+    this.timer.restart(TimerKind.LINGER, LINGER_MS);
+  }
+
+  private abandonExchanges(reason: Error): void {
+    this.pending = null;
+    const cur = this.current;
+    this.current = null;
+    cur?.req.body.fail(reason);
+    for (const res of this.queue) res.abort();
+    this.queue.length = 0;
+  }
+
+  private discardLingering(bytes: number): void {
+    this.lingerBytes += bytes;
+    if (this.lingerBytes > LINGER_MAX_BYTES) this.socket.destroy();
+  }
+
+  onPeerEnd(): void {
+    this.peerEnded = true;
+    if (this.state === ConnState.LINGER) {
+      if (this.socket.writableFinished) this.socket.destroy();
+      return;
+    }
+    if (this.state === ConnState.CLOSED) return;
+    const cur = this.current;
+    if (cur !== null && !cur.req.body.complete)
+      cur.req.body.fail(new RequestAbortedError('client closed before the body ended'));
+    this.current = null;
+    this.headStarted = false;
+    this.halt();
+    this.settle();
+  }
+
+  onFinish(): void {
+    if (this.peerEnded) this.socket.destroy();
+  }
+
+  onDrain(): void {
+    this.writeBlocked = false;
+    this.releaseDrainWaiters();
+    if (this.state === ConnState.LINGER || this.state === ConnState.CLOSED) return;
+    this.unpause(Pause.WRITE);
+    this.settle();
+  }
+
+  onClose(): void {
+    if (this.state === ConnState.CLOSED) return;
+    this.timer.clear();
+    this.abandonExchanges(new RequestAbortedError('connection closed'));
+    this.releaseDrainWaiters();
+    this.setState(ConnState.CLOSED);
+  }
+
+  protected override pause(reason: number): void {
+    // A lingering connection keeps reading (and discarding) whatever else it waits for.
+    if (this.pauseMask === 0 && this.state !== ConnState.LINGER) this.socket.pause();
+    this.pauseMask |= reason;
+  }
+
+  protected override unpause(reason: number): void {
+    if ((this.pauseMask & reason) === 0) return;
+    this.pauseMask &= ~reason;
+    if (this.pauseMask !== 0 || this.state === ConnState.LINGER || this.state === ConnState.CLOSED) return;
+    this.socket.resume();
+    if (this.pending !== null && !this.pumping) this.pumpCorked();
+  }
+}
+
+function onSocketData(this: Socket, chunk: Buffer): void {
+  (this as OwnedSocket)[CONN].onData(chunk);
+}
+function onSocketEnd(this: Socket): void {
+  (this as OwnedSocket)[CONN].onPeerEnd();
+}
+function onSocketDrain(this: Socket): void {
+  (this as OwnedSocket)[CONN].onDrain();
+}
+function onSocketFinish(this: Socket): void {
+  (this as OwnedSocket)[CONN].onFinish();
+}
+/** Resets and broken pipes are operational: the socket closes and 'close' cleans up. */
+function onSocketError(this: Socket): void {
+  this.destroy();
+}
+function onSocketClose(this: Socket): void {
+  (this as OwnedSocket)[CONN].onClose();
+}

@@ -1,0 +1,31 @@
+/**
+ * The handler type and the one place a handler is called. A handler is
+ * `(req, res) => void | Promise<void>`; it must answer through `res` before it returns or its
+ * promise settles (a handler that forgets is a bug: 500, reported). A throw or a rejection
+ * becomes one 500 (or the HttpError's status) and one report; it never reaches the process.
+ * Must not: write bytes or know about sockets.
+ */
+
+import type { Request } from './request.ts';
+import type { Response } from './response.ts';
+
+export type Handler = (req: Request, res: Response) => void | Promise<void>;
+
+/** Runs `handler`; its outcome goes back to `res` (async handlers cost two small closures). */
+export function runHandler(handler: Handler, req: Request, res: Response): void {
+  let result: void | Promise<void>;
+  try {
+    result = handler(req, res);
+  } catch (error) {
+    res.fail(error);
+    return;
+  }
+  if (result === undefined || typeof (result as Partial<Promise<void>>).then !== 'function') {
+    res.handlerDone();
+    return;
+  }
+  void result.then(
+    () => res.handlerDone(),
+    (error: unknown) => res.fail(error),
+  );
+}

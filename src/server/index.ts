@@ -1,0 +1,22 @@
+/**
+ * The public surface of Samovar's engine: `createServer(handler, options)`, the Router, the
+ * request/response types and the errors a handler may throw.
+ * Must not: hold logic of its own.
+ */
+export { createServer, Server, type DrainOptions, type DrainResult } from './server.ts';
+export { Router } from './router.ts';
+export { HttpError, RequestAbortedError } from './http-error.ts';
+export type { Handler } from './handler.ts';
+export type { Request } from './request.ts';
+export type { Response, StreamSource, BodyInit } from './response.ts';
+export type { RequestBody } from './request-body.ts';
+export {
+  DEFAULT_SERVER_OPTIONS,
+  serverOptions,
+  type ServerOptions,
+  type ServerOptionsOverrides,
+  type ErrorHook,
+  type ErrorContext,
+  type ProtocolErrorHook,
+} from './options.ts';
+export { ConnState } from './connection-state.ts';

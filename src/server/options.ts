@@ -1,0 +1,125 @@
+/**
+ * The engine's options: a plain object with the same fields as `Config` (so `src/config` stays a
+ * leaf and tests can build one by hand), defaults for embedding and tests, and the error hooks.
+ *
+ * Error hooks keep the three kinds of error apart (design.md): a handler's bug goes to
+ * `onError` with its request id; a protocol error to `onProtocolError`, by code, without a stack.
+ * Both default to one JSON line on stderr until the log module arrives.
+ * Must not: read the environment, argv or files (src/config does), or log anything else.
+ */
+
+import type { ParserLimits } from '../http/request-parser.ts';
+import type { ProtocolErrorCode } from '../http/errors.ts';
+
+export interface ServerTimeouts {
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly writeTimeoutMs: number;
+}
+
+export interface ServerConnectionLimits {
+  readonly maxConnections: number;
+  readonly maxRequestsPerConnection: number;
+  readonly maxPipelinedRequests: number;
+  readonly maxUnreadBodyBytes: number;
+  readonly writeHighWaterMarkBytes: number;
+}
+
+/** Where an error came from, for the error hook. */
+export interface ErrorContext {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+}
+
+/** Called once per handler bug (throw, rejection, failed stream, no answer). Must not throw. */
+export type ErrorHook = (error: unknown, context: ErrorContext) => void;
+/** Called once per protocol error answered (or timeout answered with 408). Must not throw. */
+export type ProtocolErrorHook = (
+  code: ProtocolErrorCode | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT',
+  remote: string,
+) => void;
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly limits: Readonly<ParserLimits>;
+  readonly timeouts: ServerTimeouts;
+  readonly connections: ServerConnectionLimits;
+  readonly onError?: ErrorHook;
+  readonly onProtocolError?: ProtocolErrorHook;
+}
+
+/** The same numbers as config/defaults: nginx-like head limits, Node-like keep-alive. */
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = Object.freeze({
+  host: '127.0.0.1',
+  port: 8080,
+  limits: Object.freeze({
+    maxRequestLineBytes: 8 * 1024,
+    maxHeaderBytes: 16 * 1024,
+    maxHeaderCount: 100,
+    maxBodyBytes: 1024 * 1024,
+    maxChunkExtensionBytes: 1024,
+    maxTrailerBytes: 16 * 1024,
+  }),
+  timeouts: Object.freeze({
+    headersTimeoutMs: 20_000,
+    idleTimeoutMs: 5_000,
+    bodyTimeoutMs: 30_000,
+    writeTimeoutMs: 30_000,
+  }),
+  connections: Object.freeze({
+    maxConnections: 10_000,
+    maxRequestsPerConnection: 1_000,
+    maxPipelinedRequests: 32,
+    maxUnreadBodyBytes: 64 * 1024,
+    writeHighWaterMarkBytes: 64 * 1024,
+  }),
+});
+
+export interface ServerOptionsOverrides {
+  host?: string;
+  port?: number;
+  limits?: Partial<ParserLimits>;
+  timeouts?: Partial<ServerTimeouts>;
+  connections?: Partial<ServerConnectionLimits>;
+  onError?: ErrorHook;
+  onProtocolError?: ProtocolErrorHook;
+}
+
+/** `DEFAULT_SERVER_OPTIONS` with some fields replaced, one level deep. */
+export function serverOptions(overrides: ServerOptionsOverrides = {}): ServerOptions {
+  const d = DEFAULT_SERVER_OPTIONS;
+  return {
+    ...d,
+    ...overrides,
+    limits: { ...d.limits, ...overrides.limits },
+    timeouts: { ...d.timeouts, ...overrides.timeouts },
+    connections: { ...d.connections, ...overrides.connections },
+  };
+}
+
+function errorRecord(error: unknown): { name: string; message: string; stack?: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'NonError', message: String(error) };
+}
+
+/** Default `onError`: one JSON line on stderr, written synchronously so it survives a crash. */
+export const stderrErrorHook: ErrorHook = (error, context) => {
+  const line = {
+    level: 'error',
+    time: Date.now(),
+    msg: 'handler error',
+    ...context,
+    err: errorRecord(error),
+  };
+  process.stderr.write(JSON.stringify(line) + '\n');
+};
+
+/** Default `onProtocolError`: one JSON line, no stack (these are the client's mistakes, not ours). */
+export const stderrProtocolErrorHook: ProtocolErrorHook = (code, remote) => {
+  process.stderr.write(
+    JSON.stringify({ level: 'warn', time: Date.now(), msg: 'protocol error', code, remote }) + '\n',
+  );
+};

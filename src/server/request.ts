@@ -1,0 +1,92 @@
+/**
+ * The request a handler receives: the parsed head (RFC 9112 §3, §5) with friendly accessors,
+ * route parameters, and the body stream.
+ *
+ * Fixed shape and lazy extras: the query is parsed and the header map built only when a handler
+ * asks, so a request that reads only `method` and `path` allocates nothing beyond this object.
+ * Must not: write to the socket or change the head the parser produced.
+ */
+
+import type { RequestHead } from '../http/request-head.ts';
+import type { RequestBody } from './request-body.ts';
+import { EMPTY_BODY } from './request-body.ts';
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class Request {
+  /** Unique within this process; names the request in error reports. */
+  readonly id: string;
+  /** The method token, case-sensitive (RFC 9110 §9.1). */
+  readonly method: string;
+  /** The path, not percent-decoded. */
+  readonly path: string;
+  /** The parser's head: raw target, flattened header list, version, framing. */
+  readonly head: RequestHead;
+  /** Address of the peer, for logs. */
+  readonly remoteAddress: string;
+  /** Path parameters filled by the router (`/users/:id` → `{ id }`), percent-decoded. */
+  params: Readonly<Record<string, string>> = NO_PARAMS;
+  body: RequestBody = EMPTY_BODY;
+  private searchParams: URLSearchParams | null = null;
+  private headerMap: Record<string, string> | null = null;
+
+  constructor(head: RequestHead, id: string, remoteAddress: string) {
+    this.id = id;
+    this.method = head.method;
+    this.path = head.path;
+    this.head = head;
+    this.remoteAddress = remoteAddress;
+  }
+
+  /** `'1.0'` or `'1.1'`. */
+  get httpVersion(): '1.0' | '1.1' {
+    return this.head.versionMinor === 0 ? '1.0' : '1.1';
+  }
+
+  /** The query string after `?`, not decoded, or '' when there is none. */
+  get rawQuery(): string {
+    return this.head.query ?? '';
+  }
+
+  /** The decoded query, parsed on first use. */
+  get query(): URLSearchParams {
+    if (this.searchParams === null) this.searchParams = new URLSearchParams(this.head.query ?? '');
+    return this.searchParams;
+  }
+
+  /**
+   * Header fields as an object with lower-case names, built on first use. Repeated fields are
+   * joined with `, ` (RFC 9110 §5.3), except Set-Cookie, which cannot be; use `getAll` for it.
+   */
+  get headers(): Readonly<Record<string, string>> {
+    if (this.headerMap !== null) return this.headerMap;
+    const map: Record<string, string> = Object.create(null) as Record<string, string>;
+    const h = this.head.headers;
+    for (let i = 0; i < h.length; i += 2) {
+      const name = h[i] as string;
+      const prev = map[name];
+      map[name] = prev === undefined ? (h[i + 1] as string) : `${prev}, ${h[i + 1] as string}`;
+    }
+    this.headerMap = map;
+    return map;
+  }
+
+  /** The first value of a header field, any case, or `undefined`. */
+  get(name: string): string | undefined {
+    return this.head.get(lowerAscii(name));
+  }
+
+  /** Every value of a header field, any case, in order. */
+  getAll(name: string): string[] {
+    return this.head.getAll(lowerAscii(name));
+  }
+}
+
+/** Lower-cases only when needed: handlers usually pass lower-case names already. */
+function lowerAscii(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
+  }
+  return name;
+}

@@ -1,0 +1,208 @@
+/**
+ * The listener: accepts TCP connections on node:net, enforces the per-process connection limit
+ * (503 with `Retry-After`, RFC 9110 §15.6.4, §10.2.3), keeps the `Date` value fresh once a
+ * second, and drains gracefully: stop accepting, `Connection: close` on every further answer,
+ * close idle connections after a short grace, wait for the rest until a deadline, cut what is
+ * left, and say how many of each (Go net/http's Shutdown).
+ * Must not: parse or answer requests itself (Connection does), read config or know the cluster.
+ */
+
+import { Buffer } from 'node:buffer';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import { DateCache } from '../http/date-cache.ts';
+import { Connection, type ConnectionContext, LINGER_MS } from './connection.ts';
+import type { ConnState } from './connection-state.ts';
+import { ConnectionRegistry } from './connection-state.ts';
+import type { Handler } from './handler.ts';
+import {
+  DEFAULT_SERVER_OPTIONS,
+  type ErrorHook,
+  type ProtocolErrorHook,
+  type ServerOptions,
+  stderrErrorHook,
+  stderrProtocolErrorHook,
+} from './options.ts';
+
+/** How long an idle keep-alive connection may still be reused once draining starts. */
+export const DRAIN_GRACE_MS = 1_000;
+/** How long drain waits for active connections before cutting them. */
+export const DRAIN_TIMEOUT_MS = 30_000;
+/** Seconds a refused client is asked to wait (RFC 9110 §10.2.3). */
+const RETRY_AFTER_S = 1;
+
+export interface DrainOptions {
+  graceMs?: number;
+  timeoutMs?: number;
+}
+
+export interface DrainResult {
+  /** Connections open when draining started. */
+  open: number;
+  /** Of those, how many were idle or new (closed after the grace). */
+  idle: number;
+  /** How many were still answering at the deadline and destroyed. */
+  cut: number;
+}
+
+const SERVER = Symbol('samovar.server');
+type OwnedListener = net.Server & { [SERVER]: Server };
+
+export class Server implements ConnectionContext {
+  readonly options: ServerOptions;
+  readonly handler: Handler;
+  readonly dates = new DateCache(Date.now());
+  readonly registry = new ConnectionRegistry<Connection>();
+  readonly onError: ErrorHook;
+  readonly onProtocolError: ProtocolErrorHook;
+  draining = false;
+  drainGraceMs = DRAIN_GRACE_MS;
+  private readonly listener: net.Server;
+  private readonly refused = new Set<Socket>();
+  private dateTimer: NodeJS.Timeout | null = null;
+  private requestSeq = 0;
+  private drainResult: Promise<DrainResult> | null = null;
+
+  constructor(handler: Handler, options: ServerOptions = DEFAULT_SERVER_OPTIONS) {
+    this.handler = handler;
+    this.options = options;
+    this.onError = options.onError ?? stderrErrorHook;
+    this.onProtocolError = options.onProtocolError ?? stderrProtocolErrorHook;
+    // allowHalfOpen: a client may send its request then FIN and still wait for the answer.
+    this.listener = net.createServer(
+      { allowHalfOpen: true, noDelay: true, highWaterMark: options.connections.writeHighWaterMarkBytes },
+      onConnection,
+    );
+    (this.listener as OwnedListener)[SERVER] = this;
+  }
+
+  /** Starts listening on `options.host:options.port`; resolves with the bound address. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(this.options.port, this.options.host, () => {
+        this.listener.off('error', reject);
+        this.dateTimer = setInterval(refreshDate, 1000, this.dates);
+        this.dateTimer.unref();
+        resolve(this.address());
+      });
+    });
+  }
+
+  address(): AddressInfo {
+    return this.listener.address() as AddressInfo;
+  }
+
+  nextRequestId(): string {
+    return String(++this.requestSeq);
+  }
+
+  accept(socket: Socket): void {
+    if (this.draining) return void socket.destroy();
+    if (this.registry.size >= this.options.connections.maxConnections) return this.refuse(socket);
+    new Connection(socket, this);
+  }
+
+  /** Over the limit: one fixed 503, then the same bounded lingering close as a connection. */
+  private refuse(socket: Socket): void {
+    // Refused sockets are bounded too, or a flood would turn them into the resource exhausted.
+    if (this.refused.size >= this.options.connections.maxConnections) return void socket.destroy();
+    this.refused.add(socket);
+    (socket as Socket & { [SERVER]: Server })[SERVER] = this;
+    socket.on('error', destroySelf);
+    socket.on('close', onRefusedClose);
+    socket.on('data', ignore);
+    socket.end(busyAnswer(this.dates.line));
+    setTimeout(destroySocket, LINGER_MS, socket).unref();
+  }
+
+  forgetRefused(socket: Socket): void {
+    this.refused.delete(socket);
+  }
+
+  /** Graceful shutdown; calling it again returns the same promise. */
+  drain(options: DrainOptions = {}): Promise<DrainResult> {
+    this.drainResult ??= this.runDrain(
+      options.graceMs ?? DRAIN_GRACE_MS,
+      options.timeoutMs ?? DRAIN_TIMEOUT_MS,
+    );
+    return this.drainResult;
+  }
+
+  private runDrain(graceMs: number, timeoutMs: number): Promise<DrainResult> {
+    this.draining = true;
+    this.drainGraceMs = graceMs;
+    this.listener.close();
+    const counts = this.registry.counts;
+    const result: DrainResult = { open: this.registry.size, idle: counts.idle + counts.new, cut: 0 };
+    for (const conn of this.registry.open) conn.drainStarted();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(deadline);
+        this.stopClock();
+        for (const socket of this.refused) socket.destroy();
+        resolve(result);
+      };
+      const deadline = setTimeout(() => {
+        // A lingering connection has already delivered its last answer: ending it cuts nothing.
+        result.cut = this.registry.size - this.registry.counts.linger;
+        for (const conn of this.registry.open) conn.destroy();
+      }, timeoutMs);
+      if (this.registry.size === 0) return done();
+      this.registry.onEmpty = done;
+    });
+  }
+
+  /** Stops at once: no grace, every connection destroyed. */
+  async close(): Promise<void> {
+    await this.drain({ graceMs: 0, timeoutMs: 0 });
+  }
+
+  /** How many connections are in each state (for tests and, later, metrics). */
+  connectionCounts(): Readonly<Record<ConnState, number>> {
+    return this.registry.counts;
+  }
+
+  private stopClock(): void {
+    if (this.dateTimer !== null) clearInterval(this.dateTimer);
+    this.dateTimer = null;
+  }
+}
+
+/** Creates a server for `handler`; call `listen()` to start it. */
+export function createServer(handler: Handler, options?: ServerOptions): Server {
+  return new Server(handler, options);
+}
+
+function onConnection(this: net.Server, socket: Socket): void {
+  (this as OwnedListener)[SERVER].accept(socket);
+}
+
+function onRefusedClose(this: Socket): void {
+  (this as Socket & { [SERVER]: Server })[SERVER].forgetRefused(this);
+}
+
+function refreshDate(dates: DateCache): void {
+  dates.update(Date.now());
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
+function destroySelf(this: Socket): void {
+  this.destroy();
+}
+
+function ignore(): void {}
+
+const BUSY_TEXT = 'Server busy, retry later\n';
+
+function busyAnswer(dateLine: string): Buffer {
+  const head =
+    'HTTP/1.1 503 Service Unavailable\r\n' +
+    dateLine +
+    `Retry-After: ${RETRY_AFTER_S}\r\n` +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${BUSY_TEXT.length}\r\nConnection: close\r\n\r\n`;
+  return Buffer.from(head + BUSY_TEXT, 'latin1');
+}

@@ -1,0 +1,127 @@
+/**
+ * Connection lifecycle: the per-process connection limit (503 + Retry-After + close), the
+ * state registry, a client's half-close, and graceful drain (stop accepting, close idle after a
+ * grace, finish active answers with Connection: close, cut at the deadline).
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { RequestAbortedError, Router } from '../../src/server/index.ts';
+import { RawClient } from '../support/raw-client.ts';
+import { cleanup, sleep, startServer, waitUntil } from '../support/server.ts';
+
+afterEach(cleanup);
+
+const app = new Router()
+  .get('/', (_req, res) => res.send('ok'))
+  .get('/delay/:ms', async (req, res) => {
+    await sleep(Number(req.params.ms));
+    res.send('late');
+  });
+
+describe('connection limit', () => {
+  it('answers 503 with Retry-After and Connection: close above maxConnections', async () => {
+    const { port, server } = await startServer(app.handler(), { connections: { maxConnections: 2 } });
+    const a = await RawClient.connect(port);
+    const b = await RawClient.connect(port);
+    await waitUntil(() => server.registry.size === 2);
+    const refused = await RawClient.connect(port);
+    refused.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const raw = await refused.readToEnd();
+    expect(raw.startsWith('HTTP/1.1 503 Service Unavailable\r\n')).toBe(true);
+    expect(raw).toContain('Retry-After: 1\r\n');
+    expect(raw).toContain('Connection: close\r\n');
+    expect(refused.error).toBeNull();
+    a.close();
+    await waitUntil(() => server.registry.size === 1);
+    const c = await RawClient.connect(port);
+    c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [r] = await c.responses(1);
+    expect(r?.status).toBe(200);
+    b.close();
+  });
+});
+
+describe('states', () => {
+  it('moves new → active → idle → closed in the registry', async () => {
+    const { port, server } = await startServer(app.handler());
+    const c = await RawClient.connect(port);
+    await waitUntil(() => server.connectionCounts().new === 1);
+    c.write('GET /delay/50 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitUntil(() => server.connectionCounts().active === 1);
+    await c.responses(1);
+    await waitUntil(() => server.connectionCounts().idle === 1);
+    c.close();
+    await waitUntil(() => server.registry.size === 0);
+  });
+
+  it('answers a request whose client half-closed right after sending it', async () => {
+    const { port } = await startServer(app.handler());
+    const c = await RawClient.connect(port);
+    c.socket.end('GET /delay/20 HTTP/1.1\r\nHost: x\r\n\r\n');
+    const raw = await c.readToEnd();
+    expect(raw.endsWith('late')).toBe(true);
+  });
+});
+
+describe('client gone', () => {
+  it('fails a body read with RequestAbortedError when the client leaves, unreported', async () => {
+    let failure: unknown = null;
+    const h = new Router().post('/', async (req, res) => {
+      try {
+        await req.body.text();
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+      res.send('never');
+    });
+    const { port, server, errors } = await startServer(h.handler());
+    const c = await RawClient.connect(port);
+    c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc');
+    await waitUntil(() => server.connectionCounts().active === 1);
+    c.close();
+    await waitUntil(() => failure !== null && server.registry.size === 0);
+    expect(failure).toBeInstanceOf(RequestAbortedError);
+    expect(errors).toHaveLength(0);
+  });
+});
+
+describe('drain', () => {
+  it('stops accepting, closes idle after the grace, lets active finish with Connection: close', async () => {
+    const { port, server } = await startServer(app.handler());
+    const idle = await RawClient.connect(port);
+    idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await idle.responses(1);
+    const active = await RawClient.connect(port);
+    active.write('GET /delay/400 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitUntil(() => server.connectionCounts().active === 1);
+    const drained = server.drain({ graceMs: 50, timeoutMs: 5000 });
+    await idle.readToEnd();
+    // The idle connection went first, while the active one was still working.
+    expect(active.received).toBe(0);
+    const refused = await new Promise<string>((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' });
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? ''));
+      s.on('connect', () => {
+        s.destroy();
+        resolve('connected');
+      });
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    const raw = await active.readToEnd();
+    expect(raw).toContain('Connection: close\r\n');
+    expect(raw.endsWith('late')).toBe(true);
+    expect(await drained).toEqual({ open: 2, idle: 1, cut: 0 });
+  });
+
+  it('cuts what is still active at the deadline and says how many', async () => {
+    const { port, server } = await startServer(app.handler());
+    const c = await RawClient.connect(port);
+    c.write('GET /delay/5000 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitUntil(() => server.connectionCounts().active === 1);
+    const result = await server.drain({ graceMs: 10, timeoutMs: 100 });
+    expect(result).toEqual({ open: 1, idle: 0, cut: 1 });
+    await c.readToEnd();
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Pipelining (RFC 9112 §9.3.2): answers strictly in request order even when async handlers
+ * finish out of order; a bounded queue beyond which the socket is not read; request bodies
+ * between pipelined requests; the per-connection request limit.
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { Router } from '../../src/server/index.ts';
+import { RawClient } from '../support/raw-client.ts';
+import { cleanup, sleep, startServer, waitUntil } from '../support/server.ts';
+
+afterEach(cleanup);
+
+function delayed(): Router {
+  return new Router()
+    .get('/wait/:ms', async (req, res) => {
+      await sleep(Number(req.params.ms));
+      res.send(`waited ${req.params.ms}`);
+    })
+    .get('/stream/:ms', async (req, res) => {
+      await sleep(Number(req.params.ms));
+      await res.stream(['s', req.params.ms ?? '']);
+    })
+    .post('/echo', async (req, res) => res.send(await req.body.bytes()));
+}
+
+const get = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+
+describe('pipelining', () => {
+  it('writes answers in request order when handlers finish in reverse', async () => {
+    const { port } = await startServer(delayed().handler());
+    const c = await RawClient.connect(port);
+    c.write(get('/wait/60') + get('/wait/30') + get('/stream/10') + get('/wait/0'));
+    const rs = await c.responses(4);
+    expect(rs.map((r) => r.body.toString())).toEqual(['waited 60', 'waited 30', 's10', 'waited 0']);
+  });
+
+  it('handles pipelined requests with bodies, in one write or byte by byte', async () => {
+    const { port } = await startServer(delayed().handler());
+    const req = (body: string): string =>
+      `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const chunked =
+      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n';
+    const all = req('first') + chunked + req('') + get('/wait/0');
+    for (const split of [all.length, 1]) {
+      const c = await RawClient.connect(port);
+      for (let i = 0; i < all.length; i += split) c.write(all.slice(i, i + split));
+      const rs = await c.responses(4);
+      expect(rs.map((r) => r.body.toString())).toEqual(['first', 'abcde', '', 'waited 0']);
+      c.close();
+    }
+  });
+
+  it('stops reading when maxPipelinedRequests answers are pending, and resumes', async () => {
+    let started = 0;
+    const release: (() => void)[] = [];
+    const handler = new Router().get('/', async (_req, res) => {
+      started++;
+      await new Promise<void>((resolve) => release.push(resolve));
+      res.send('ok');
+    });
+    const { port } = await startServer(handler.handler(), { connections: { maxPipelinedRequests: 2 } });
+    const c = await RawClient.connect(port);
+    c.write(get('/').repeat(5));
+    await waitUntil(() => started === 2);
+    expect(await c.quietFor(50)).toBe(true);
+    expect(started).toBe(2);
+    release.shift()?.();
+    release.shift()?.();
+    await c.responses(2);
+    await waitUntil(() => started === 4);
+    release.shift()?.();
+    release.shift()?.();
+    await waitUntil(() => started === 5);
+    release.shift()?.();
+    const rs = await c.responses(5);
+    expect(rs).toHaveLength(5);
+  });
+
+  it('closes after maxRequestsPerConnection, saying so on the last answer', async () => {
+    const { port } = await startServer(delayed().handler(), { connections: { maxRequestsPerConnection: 2 } });
+    const c = await RawClient.connect(port);
+    c.write(get('/wait/0') + get('/wait/0') + get('/wait/0'));
+    const raw = await c.readToEnd();
+    expect(raw.match(/HTTP\/1\.1 200/g)).toHaveLength(2);
+    const rs = await c.responses(2);
+    expect(rs[0]?.get('connection')).toBeUndefined();
+    expect(rs[1]?.get('connection')).toBe('close');
+    expect(c.error).toBeNull();
+  });
+});
