@@ -265,8 +265,12 @@ export class HeadBuilder {
     }
     if (head.targetForm !== TargetForm.ABSOLUTE) head.host = this.hostValue;
     const conn = this.connection;
+    // Samovar never tunnels: after a CONNECT the client may already be sending tunnel bytes,
+    // which must not be parsed as a next request, so such a connection ends with its answer.
     head.keepAlive =
-      (conn & CONNECTION_CLOSE) === 0 && (head.versionMinor === 1 || (conn & CONNECTION_KEEP_ALIVE) !== 0);
+      (conn & CONNECTION_CLOSE) === 0 &&
+      (head.versionMinor === 1 || (conn & CONNECTION_KEEP_ALIVE) !== 0) &&
+      head.targetForm !== TargetForm.AUTHORITY;
     if (this.transferEncoding) return this.chooseChunked();
     if (this.contentLength !== NO_LENGTH) {
       head.bodyKind = BodyKind.LENGTH;

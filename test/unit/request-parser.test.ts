@@ -161,9 +161,9 @@ const VALID: Case[] = [
     messages: [{ targetForm: 'asterisk', path: '*' }],
   },
   {
-    name: 'authority-form for CONNECT',
+    name: 'authority-form for CONNECT, which never keeps the connection (no tunnels)',
     input: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
-    messages: [{ targetForm: 'authority', path: 'example.com:443' }],
+    messages: [{ targetForm: 'authority', path: 'example.com:443', keepAlive: false }],
   },
   {
     name: 'Content-Length body',
