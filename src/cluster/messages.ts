@@ -1,0 +1,139 @@
+/**
+ * The typed IPC between the primary and its workers: every message either side may send, one
+ * closed union per direction, and the guards that accept only those off the channel.
+ *
+ * Every message carries `samovar: IPC_VERSION` and a `type`; a receiver ignores what it does
+ * not know, so later issues (metrics scrapes, log-level changes) add members without breaking
+ * a worker of the previous version during a rolling restart.
+ * Must not: send or receive (primary.ts and worker.ts do), or hold anything not JSON-safe:
+ * `process.send` serialises with JSON, so no Maps, Dates, Buffers or functions.
+ */
+
+import type { Config } from '../config/index.ts';
+
+/** Bumped only on an incompatible change of an existing message. */
+export const IPC_VERSION = 1;
+
+/** Why a worker stops serving; also the `reason` of restart log lines and, later, metrics. */
+export const RetireReason = {
+  CRASH: 'crash',
+  BOOT: 'boot',
+  HANG: 'hang',
+  RECYCLE: 'recycle',
+  RELOAD: 'reload',
+  SCALE: 'scale',
+  SHUTDOWN: 'shutdown',
+} as const;
+export type RetireReason = (typeof RetireReason)[keyof typeof RetireReason];
+
+/** The cluster as `/readyz` reports it; `stopping` and `unready` answer 503. */
+export const Health = {
+  OK: 'ok',
+  DEGRADED: 'degraded',
+  UNREADY: 'unready',
+  STOPPING: 'stopping',
+} as const;
+export type Health = (typeof Health)[keyof typeof Health];
+
+interface Envelope<T extends string> {
+  readonly samovar: typeof IPC_VERSION;
+  readonly type: T;
+}
+
+// ---- primary → worker ----------------------------------------------------------------------
+
+/** The answer to `hello`: who the worker is and the validated configuration it must serve. */
+export interface StartMessage extends Envelope<'start'> {
+  readonly slot: number;
+  readonly generation: number;
+  readonly config: Config;
+}
+
+/** The cluster's health changed: what `/readyz` answers from now on. */
+export interface HealthMessage extends Envelope<'health'> {
+  readonly health: Health;
+  readonly readyWorkers: number;
+  readonly wantedWorkers: number;
+}
+
+/** Stop accepting, finish in-flight requests, close idle ones after `graceMs`, cut at `deadlineMs`. */
+export interface DrainMessage extends Envelope<'drain'> {
+  readonly reason: RetireReason;
+  readonly graceMs: number;
+  readonly deadlineMs: number;
+}
+
+export type PrimaryMessage = StartMessage | HealthMessage | DrainMessage;
+
+// ---- worker → primary ----------------------------------------------------------------------
+
+/** The worker's module graph is loaded and it listens to IPC: send `start`. */
+export type HelloMessage = Envelope<'hello'>;
+
+/** Listening: the worker takes connections from now on. */
+export interface ReadyMessage extends Envelope<'ready'> {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Sent every `cluster.heartbeatIntervalMs`; silence for `hangTimeoutMs` means hung. */
+export interface HeartbeatMessage extends Envelope<'heartbeat'> {
+  /** Event-loop delay over the last interval (perf_hooks), in milliseconds. */
+  readonly lagMeanMs: number;
+  readonly lagMaxMs: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Requests handed to the application since the worker started. */
+  readonly requests: number;
+  readonly openConnections: number;
+}
+
+/** Draining finished; the worker exits right after. */
+export interface DrainedMessage extends Envelope<'drained'> {
+  readonly requests: number;
+  /** Connections open when draining started, of them idle, and still open at the deadline. */
+  readonly open: number;
+  readonly idle: number;
+  readonly cut: number;
+  readonly durationMs: number;
+}
+
+/** The worker could not start (listen failed, bad start message); it exits right after. */
+export interface FailedMessage extends Envelope<'failed'> {
+  readonly error: string;
+}
+
+export type WorkerMessage = HelloMessage | ReadyMessage | HeartbeatMessage | DrainedMessage | FailedMessage;
+
+// ---- construction and guards ---------------------------------------------------------------
+
+type AnyMessage = PrimaryMessage | WorkerMessage;
+type ByType = { [M in AnyMessage as M['type']]: M };
+export type MessageType = keyof ByType;
+
+/** Builds a message with its envelope: `message('drain', { reason, graceMs, deadlineMs })`. */
+export function message<T extends MessageType>(
+  type: T,
+  body: Omit<ByType[T], 'samovar' | 'type'>,
+): ByType[T] {
+  return { samovar: IPC_VERSION, type, ...body } as ByType[T];
+}
+
+const WORKER_TYPES: ReadonlySet<string> = new Set(['hello', 'ready', 'heartbeat', 'drained', 'failed']);
+const PRIMARY_TYPES: ReadonlySet<string> = new Set(['start', 'health', 'drain']);
+
+function isEnvelope(value: unknown, types: ReadonlySet<string>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { samovar, type } = value as { samovar?: unknown; type?: unknown };
+  return samovar === IPC_VERSION && typeof type === 'string' && types.has(type);
+}
+
+/** Whether `value` is a message a worker sends (checked on the primary side). */
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return isEnvelope(value, WORKER_TYPES);
+}
+
+/** Whether `value` is a message the primary sends (checked on the worker side). */
+export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
+  return isEnvelope(value, PRIMARY_TYPES);
+}

@@ -1,0 +1,410 @@
+/**
+ * The supervisor. It forks the workers (`node:cluster`; they share the listening socket) and
+ * runs no handler itself. Everything that happens to it — a signal, a worker's message or exit,
+ * a clock tick — becomes an event on one queue; one loop dispatches the events and then
+ * reconciles the live workers toward the wanted set (gunicorn's arbiter): fill empty slots
+ * (with per-slot backoff), replace hung workers, retire surplus ones, advance the rolling
+ * path, and tell the workers what `/readyz` should say.
+ * Must not: parse HTTP or run handlers; act inside a signal or IPC callback (enqueue only).
+ */
+
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
+import type { Config } from '../config/index.ts';
+import { loadConfigOrExit } from '../config/index.ts';
+import { clusterHealth } from './health.ts';
+import { createLogger } from './log.ts';
+import type { LogFields, LogLevel, LifecycleEvent } from './log.ts';
+import { message, isWorkerMessage, RetireReason } from './messages.ts';
+import type { HealthMessage, PrimaryMessage, WorkerMessage } from './messages.ts';
+import { rereadConfig } from './reload.ts';
+import type { ConfigSource } from './reload.ts';
+import { Roll } from './roll.ts';
+import type { ReloadRun, RollHost } from './roll.ts';
+import { EventQueue } from './queue.ts';
+import { Command, onPrimarySignals } from './signals.ts';
+import { createSlot, createWorkerRecord, overdue, recycleCause, workerFields, WorkerState } from './slots.ts';
+import type { Slot, WorkerRecord } from './slots.ts';
+import { KILL_MARGIN_MS, Shutdown } from './shutdown.ts';
+
+/** How often the loop wakes to check deadlines (ready, hang, backoff, drain). */
+const TICK_MS = 100;
+
+type Event =
+  | { readonly kind: 'command'; readonly command: Command; readonly signal: NodeJS.Signals }
+  | { readonly kind: 'message'; readonly worker: WorkerRecord; readonly message: WorkerMessage }
+  | {
+      readonly kind: 'exit';
+      readonly worker: WorkerRecord;
+      readonly code: number;
+      readonly signal: string | null;
+    }
+  | { readonly kind: 'tick' };
+
+/** Arguments and environment the configuration is read from, now and on every SIGHUP. */
+export type PrimaryOptions = ConfigSource;
+
+export class Primary implements RollHost {
+  config: Config;
+  /** Names the configuration workers are spawned with; never reused, even after an abort. */
+  generation = 1;
+  private lastGeneration = 1;
+  readonly slots: Slot[] = [];
+  private wanted: number;
+  private readonly options: PrimaryOptions;
+  private readonly workers = new Map<number, WorkerRecord>();
+  private readonly queue = new EventQueue<Event>((events, now) => this.run(events, now));
+  private readonly roll = new Roll();
+  private shutdown: Shutdown | null = null;
+  private healthKey = '';
+  private readonly logger = createLogger('primary');
+
+  constructor(config: Config, options: PrimaryOptions) {
+    this.config = config;
+    this.wanted = config.workers;
+    this.options = options;
+  }
+
+  /** Fixes the scheduling policy (before any fork, as node:cluster requires) and starts the loop. */
+  start(): void {
+    cluster.schedulingPolicy =
+      this.config.cluster.schedulingPolicy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+    cluster.setupPrimary({});
+    onPrimarySignals((command, signal) => this.enqueue({ kind: 'command', command, signal }));
+    setInterval(() => this.enqueue({ kind: 'tick' }), TICK_MS);
+    const { host, port, workers } = this.config;
+    const policy = this.config.cluster.schedulingPolicy;
+    this.log('info', 'start', 'primary started', { host, port, workers, schedulingPolicy: policy });
+    this.enqueue({ kind: 'tick' });
+  }
+
+  log(level: LogLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void {
+    this.logger.log(level, event, msg, fields);
+  }
+
+  // ---- the loop ------------------------------------------------------------------------------
+
+  private enqueue(event: Event): void {
+    this.queue.push(event);
+  }
+
+  /** One turn of the loop: dispatch what happened, then reconcile toward the wanted set. */
+  private run(events: readonly Event[], now: number): void {
+    for (const event of events) this.dispatch(event, now);
+    if (this.shutdown !== null) this.shutdown.reconcile(now, [...this.workers.values()]);
+    else this.reconcile(now);
+  }
+
+  private dispatch(event: Event, now: number): void {
+    switch (event.kind) {
+      case 'command':
+        return this.onCommand(event.command, event.signal, now);
+      case 'message':
+        return this.onMessage(event.worker, event.message, now);
+      case 'exit':
+        return this.onExit(event.worker, event.code, event.signal, now);
+      case 'tick':
+        return;
+    }
+  }
+
+  private onCommand(command: Command, signal: NodeJS.Signals, now: number): void {
+    this.log('info', 'signal', `received ${signal}`, { signal, command });
+    if (this.shutdown !== null) {
+      if (command === Command.STOP || command === Command.HALT)
+        this.shutdown.halt(signal, [...this.workers.values()]);
+      return;
+    }
+    switch (command) {
+      case Command.RELOAD:
+        return this.reload(now);
+      case Command.STOP:
+        this.beginShutdown(now);
+        return;
+      case Command.HALT:
+        return this.beginShutdown(now).halt(signal, [...this.workers.values()]);
+      case Command.SCALE_UP:
+      case Command.SCALE_DOWN:
+        return this.scale(command === Command.SCALE_UP ? 1 : -1);
+    }
+  }
+
+  private onMessage(w: WorkerRecord, m: WorkerMessage, now: number): void {
+    w.lastSeenAt = now;
+    switch (m.type) {
+      case 'hello':
+        // Told to drain before it could listen (the message may have beaten its IPC listener).
+        if (w.retireReason !== null) return this.retire(w, w.retireReason, true);
+        this.send(w, message('start', { slot: w.slot, generation: w.generation, config: w.config }));
+        // The cluster's view now, so its `/readyz` is right from its first request.
+        this.send(w, this.healthMessage());
+        return;
+      case 'ready':
+        if (w.state !== WorkerState.STARTING) return;
+        w.state = WorkerState.READY;
+        w.readyAt = now;
+        this.log('info', 'ready', 'worker ready', {
+          ...workerFields(w),
+          bootMs: now - w.spawnedAt,
+          port: m.port,
+        });
+        return;
+      case 'heartbeat':
+        w.heartbeat = m;
+        return;
+      case 'drained':
+        w.cut = m.cut;
+        this.log(m.cut > 0 ? 'warn' : 'info', 'drained', 'worker drained', {
+          ...workerFields(w),
+          ...{ requests: m.requests, open: m.open, idle: m.idle, cut: m.cut, durationMs: m.durationMs },
+        });
+        return;
+      case 'failed':
+        this.log('error', 'error', 'worker failed to start', { ...workerFields(w), error: m.error });
+        return;
+    }
+  }
+
+  private onExit(w: WorkerRecord, code: number, signal: string | null, now: number): void {
+    this.workers.delete(w.id);
+    const slot = this.slots[w.slot];
+    const wasCurrent = slot?.current === w;
+    if (slot?.current === w) slot.current = null;
+    if (slot?.next === w) slot.next = null;
+    const reason =
+      w.retireReason ?? (w.state === WorkerState.STARTING ? RetireReason.BOOT : RetireReason.CRASH);
+    // A crashed worker's open connections (as of its last heartbeat) are what the crash cut.
+    const openConnections = w.heartbeat?.openConnections ?? 0;
+    const fields = { ...workerFields(w), code, signal, reason, uptimeMs: now - w.spawnedAt, openConnections };
+    const clean = w.retireReason !== null && code === 0 && !w.killed;
+    this.log(clean ? 'info' : 'warn', 'exit', 'worker exited', fields);
+    this.shutdown?.exited(w, code, signal);
+    // Only a worker lost from its place is a failure: retired ones were replaced already.
+    if (this.shutdown === null && slot !== undefined && wasCurrent) this.slotFailed(slot, w, reason, now);
+  }
+
+  private slotFailed(slot: Slot, w: WorkerRecord, reason: RetireReason, now: number): void {
+    const delayMs = slot.backoff.fail(this.config.cluster, now, w.readyAt > 0 ? now - w.readyAt : 0);
+    const failures = slot.backoff.failures;
+    this.log('warn', 'restart', 'respawning slot', { slot: slot.index, reason, failures, delayMs });
+    if (!slot.crashLooping && slot.backoff.crashLooping(this.config.cluster)) {
+      slot.crashLooping = true;
+      this.log('error', 'degraded', 'slot is crash-looping; the cluster is degraded', {
+        slot: slot.index,
+        failures,
+      });
+    }
+  }
+
+  // ---- reconcile -----------------------------------------------------------------------------
+
+  private reconcile(now: number): void {
+    for (const w of this.workers.values()) this.checkDeadlines(w, now);
+    for (const slot of this.slots) this.checkSlot(slot, now);
+    this.resize();
+    for (const slot of this.slots) this.fill(slot, now);
+    this.roll.step(this);
+    if (!this.roll.busy && this.roll.reloadQueued) {
+      this.roll.reloadQueued = false;
+      this.reload(now);
+    }
+    this.broadcastHealth();
+  }
+
+  private checkDeadlines(w: WorkerRecord, now: number): void {
+    switch (overdue(w, now)) {
+      case 'ready':
+        this.log('warn', 'error', 'worker not ready in time', workerFields(w));
+        return this.kill(w);
+      case 'hang':
+        return this.replaceHung(w, now);
+      case 'drain':
+        this.log('warn', 'drain', 'drain deadline passed; killing worker', workerFields(w));
+        return this.kill(w);
+      case null:
+        return;
+    }
+  }
+
+  /** The replacement is forked first, then the hung worker killed: the slot is never empty longer. */
+  private replaceHung(w: WorkerRecord, now: number): void {
+    const slot = this.slots[w.slot];
+    const silentMs = now - w.lastSeenAt;
+    w.retireReason = RetireReason.HANG;
+    const lastLagMaxMs = w.heartbeat?.lagMaxMs;
+    this.log('error', 'hang', 'worker hung', { ...workerFields(w), silentMs, lastLagMaxMs });
+    if (slot !== undefined && slot.current === w) {
+      slot.current = null;
+      if (slot.index < this.wanted) slot.current = this.spawn(slot);
+    }
+    this.log('warn', 'restart', 'replacing hung worker', { slot: w.slot, reason: RetireReason.HANG });
+    this.kill(w);
+  }
+
+  private checkSlot(slot: Slot, now: number): void {
+    const w = slot.current;
+    if (w === null || w.state !== WorkerState.READY) return;
+    if (now - w.readyAt >= w.config.cluster.stableUptimeMs && slot.backoff.failures > 0) {
+      slot.backoff.settle();
+      if (slot.crashLooping) this.log('info', 'recovered', 'slot recovered', { slot: slot.index });
+      slot.crashLooping = false;
+    }
+    const cause = recycleCause(w);
+    if (cause === null) return;
+    w.recycleQueued = true;
+    this.log('info', 'recycle', 'recycling worker', { ...workerFields(w), cause });
+    this.roll.recycle(slot.index);
+  }
+
+  /** Adds slots up to the wanted count, retires and drops the ones above it. */
+  private resize(): void {
+    while (this.slots.length < this.wanted) this.slots.push(createSlot(this.slots.length));
+    for (let i = this.slots.length - 1; i >= this.wanted; i--) {
+      const slot = this.slots[i] as Slot;
+      for (const w of [slot.current, slot.next]) if (w !== null) this.retire(w, RetireReason.SCALE);
+      slot.current = slot.next = null;
+      if (i === this.slots.length - 1) this.slots.pop();
+    }
+  }
+
+  private fill(slot: Slot, now: number): void {
+    if (slot.current !== null) return;
+    if (slot.next !== null) {
+      slot.current = slot.next;
+      slot.next = null;
+    } else if (now >= slot.backoff.notBefore) {
+      slot.current = this.spawn(slot);
+    }
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  private spawn(slot: Slot): WorkerRecord {
+    const proc = cluster.fork();
+    const w = createWorkerRecord({
+      process: proc,
+      slot: slot.index,
+      generation: this.generation,
+      config: this.config,
+      now: Date.now(),
+      random: Math.random(),
+    });
+    this.workers.set(w.id, w);
+    this.listen(proc, w);
+    this.log('info', 'spawn', 'worker spawned', workerFields(w));
+    return w;
+  }
+
+  private listen(proc: Worker, w: WorkerRecord): void {
+    proc.on('message', (m: unknown) => {
+      if (isWorkerMessage(m)) this.enqueue({ kind: 'message', worker: w, message: m });
+    });
+    proc.on('exit', (code, signal) => this.enqueue({ kind: 'exit', worker: w, code, signal }));
+    // An IPC error (the worker died mid-send) is followed by its exit; nothing else to do.
+    proc.on('error', () => {});
+  }
+
+  spawnNext(slot: Slot): WorkerRecord {
+    slot.next = this.spawn(slot);
+    return slot.next;
+  }
+
+  /** Tells `w` to drain; it exits on its own, or is killed at its deadline. */
+  retire(w: WorkerRecord, reason: RetireReason, again = false): void {
+    if (w.state === WorkerState.DRAINING && !again) return;
+    const { idleGraceMs, timeoutMs } = w.config.shutdown;
+    w.retireReason = reason;
+    w.state = WorkerState.DRAINING;
+    // A worker drains for timeoutMs itself; the margin lets its `drained` report arrive first.
+    w.killAt = Date.now() + timeoutMs + KILL_MARGIN_MS;
+    this.send(w, message('drain', { reason, graceMs: idleGraceMs, deadlineMs: timeoutMs }));
+    this.log('info', 'drain', 'draining worker', { ...workerFields(w), reason });
+  }
+
+  kill(w: WorkerRecord): void {
+    w.killed = true;
+    w.process.process.kill('SIGKILL');
+  }
+
+  send(w: WorkerRecord, m: PrimaryMessage): void {
+    if (!w.process.isConnected()) return;
+    // A send racing the worker's exit fails with EPIPE; its exit event follows and says enough.
+    w.process.send(m, undefined, () => {});
+  }
+
+  recycleFailed(slot: Slot): void {
+    this.log('warn', 'recycle', 'recycle replacement never became ready; keeping the worker', {
+      slot: slot.index,
+    });
+  }
+
+  // ---- reload, scale, shutdown --------------------------------------------------------------
+
+  private reload(now: number): void {
+    if (this.roll.busy) {
+      this.roll.reloadQueued = true;
+      this.log('info', 'reload', 'reload queued behind the roll in progress', { result: 'queued' });
+      return;
+    }
+    const config = rereadConfig(this.options, this.config, this.logger);
+    if (config === null) return;
+    const previous = { config: this.config, generation: this.generation };
+    this.config = config;
+    this.generation = ++this.lastGeneration;
+    this.wanted = config.workers;
+    const run: ReloadRun = { previous, generation: this.generation, startedAt: now, replaced: 0 };
+    this.roll.startReload(run, this.slots.slice(0, this.wanted));
+    const fields = { result: 'started', generation: this.generation };
+    this.log('info', 'reload', 'configuration reloaded; rolling workers', fields);
+  }
+
+  reloadEnded(run: ReloadRun, result: 'ok' | 'aborted', detail: string): void {
+    if (result === 'aborted') {
+      this.config = run.previous.config;
+      this.generation = run.previous.generation;
+    }
+    const { generation, replaced } = run;
+    const fields = { result, generation, replaced, durationMs: Date.now() - run.startedAt };
+    this.log(result === 'ok' ? 'info' : 'error', 'reload', `reload ${result}: ${detail}`, fields);
+  }
+
+  private scale(delta: 1 | -1): void {
+    const wanted = Math.max(1, this.wanted + delta);
+    this.log('info', 'scale', `workers ${this.wanted} → ${wanted}`, { from: this.wanted, to: wanted });
+    this.wanted = wanted;
+  }
+
+  private beginShutdown(now: number): Shutdown {
+    this.roll.clear();
+    this.shutdown = new Shutdown(this, this.config.shutdown, now);
+    this.broadcastHealth();
+    return this.shutdown;
+  }
+
+  // ---- health --------------------------------------------------------------------------------
+
+  private healthMessage(): HealthMessage {
+    const { slots, wanted } = this;
+    const minWorkers = this.config.cluster.minWorkers;
+    return clusterHealth({ slots, wanted, minWorkers, stopping: this.shutdown !== null });
+  }
+
+  /** Tells every worker when the health or the ready count changed. */
+  broadcastHealth(): void {
+    const m = this.healthMessage();
+    const key = `${m.health}/${m.readyWorkers}/${m.wantedWorkers}`;
+    if (key === this.healthKey) return;
+    this.healthKey = key;
+    for (const w of this.workers.values()) this.send(w, m);
+  }
+}
+
+/** The primary's entry: load the configuration (exit 78 if invalid) and start supervising. */
+export function runPrimary(
+  options: PrimaryOptions = { argv: process.argv.slice(2), env: process.env },
+): Primary {
+  const config = loadConfigOrExit(options.argv, options.env);
+  const primary = new Primary(config, options);
+  primary.start();
+  return primary;
+}

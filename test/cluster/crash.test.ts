@@ -1,0 +1,71 @@
+/**
+ * `kill -9` of a worker under load: its slot is respawned at once (first failure, no backoff)
+ * and the replacement serves within a second; the failed requests are the killed worker's
+ * (its open connections, plus reconnects handed to it before the primary saw it die), counted.
+ */
+
+import autocannon from 'autocannon';
+import { afterEach, expect, it } from 'vitest';
+import { get, MAIN, sleep, startCluster } from './harness.ts';
+import type { Cluster } from './harness.ts';
+
+let cluster: Cluster | null = null;
+
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = null;
+});
+
+const CONNECTIONS = 50;
+
+it('respawns a killed worker within a second, failing only its own connections', async () => {
+  cluster = await startCluster({ entry: MAIN, env: { SAMOVAR_WORKERS: '2' } });
+  const c = cluster;
+  const [victim, survivor] = c.liveWorkers() as [number, number];
+  const victimSlot = c.events('ready', (l) => l.workerPid === victim)[0]?.slot;
+
+  const load = autocannon({
+    url: `http://127.0.0.1:${c.port}/`,
+    connections: CONNECTIONS,
+    duration: 5,
+    pipelining: 1,
+    method: 'GET',
+    timeout: 3,
+  });
+  await sleep(1_500);
+  const killedAt = Date.now();
+  process.kill(victim, 'SIGKILL');
+  const exit = await c.waitFor('exit', (l) => l.workerPid === victim);
+  const ready = await c.waitFor('ready', (l) => l.slot === victimSlot && l.workerPid !== victim, {
+    timeoutMs: 5_000,
+  });
+  const readyMs = ready.time - killedAt;
+  // The replacement is listening: a fresh connection is answered (by one worker or the other).
+  const answer = await get(c.port, '/readyz');
+  const result = await load;
+
+  const failed = result.errors + result.timeouts;
+  console.log(
+    'kill -9 under load:',
+    JSON.stringify({
+      readyMs,
+      failed,
+      victimConnections: exit.openConnections,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+    }),
+  );
+  expect(exit).toMatchObject({ reason: 'crash', signal: 'SIGKILL' });
+  expect(c.events('restart', (l) => l.slot === victimSlot)[0]).toMatchObject({ reason: 'crash', delayMs: 0 });
+  expect(readyMs).toBeLessThan(1_000);
+  expect(answer.status).toBe(200);
+  expect(JSON.parse(answer.body)).toMatchObject({ status: 'ok', readyWorkers: 2 });
+  // The killed worker's connections fail, and so may a few reconnects that the primary hands
+  // to it (round-robin) in the milliseconds before it sees the exit; never the survivor's.
+  expect(exit.openConnections).toBeGreaterThan(0);
+  expect(failed).toBeLessThanOrEqual(2 * (exit.openConnections as number));
+  expect(failed).toBeLessThan(CONNECTIONS);
+  expect(result.non2xx).toBe(0);
+  expect(c.liveWorkers()).toContain(survivor);
+}, 30_000);

@@ -1,0 +1,208 @@
+/**
+ * Runs a real Samovar cluster for a test: spawns the entry point (`src/main.ts`, or the fault
+ * fixture) with configuration in the environment, reads its JSON lifecycle lines from stdout,
+ * waits for events, sends signals, and cleans up every process it started — the primary and
+ * each worker it logged — so no test leaves an orphan even when it fails.
+ * Must not: reach into the cluster any other way than a user could (signals, HTTP, logs).
+ */
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MAIN = 'src/main.ts';
+export const FIXTURE = 'test/cluster/fixtures/entry.ts';
+
+export interface LogLine {
+  readonly level: string;
+  readonly time: number;
+  readonly pid: number;
+  readonly role: string;
+  readonly event: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export interface StartOptions {
+  readonly entry?: string;
+  readonly env?: Record<string, string>;
+  readonly args?: readonly string[];
+  /** Wait until this many workers are ready (default: SAMOVAR_WORKERS or 2). */
+  readonly ready?: number;
+}
+
+/** A free TCP port on 127.0.0.1 (bind 0, read it, release it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class Cluster {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly lines: LogLine[] = [];
+  readonly stderr: string[] = [];
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+  readonly exited: Promise<void>;
+  private buffer = '';
+  private waiters: (() => void)[] = [];
+
+  constructor(child: ChildProcess, port: number) {
+    this.child = child;
+    this.port = port;
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.onData(chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.exitCode = code;
+        this.exitSignal = signal;
+        this.wake();
+        resolve();
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl = this.buffer.indexOf('\n');
+    while (nl >= 0) {
+      const text = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (text.startsWith('{')) this.lines.push(JSON.parse(text) as LogLine);
+      nl = this.buffer.indexOf('\n');
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  events(event: string, where: (line: LogLine) => boolean = () => true): LogLine[] {
+    return this.lines.filter((line) => line.event === event && where(line));
+  }
+
+  /** Resolves with the `count`-th line (from the start of the log) matching, or rejects at the timeout. */
+  async waitFor(
+    event: string,
+    where: (line: LogLine) => boolean = () => true,
+    { count = 1, timeoutMs = 10_000 } = {},
+  ): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events(event, where);
+      if (found.length >= count) return found[count - 1] as LogLine;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.exitCode !== null || this.exitSignal !== null) {
+        throw new Error(`no ${count}× "${event}" within ${timeoutMs} ms; log:\n${this.dump()}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 250));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** PIDs of workers that logged ready and have not logged exit. */
+  liveWorkers(): number[] {
+    const gone = new Set(this.events('exit').map((l) => l.workerPid));
+    return this.events('ready')
+      .map((l) => l.workerPid as number)
+      .filter((pid) => !gone.has(pid));
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    process.kill(this.pid, signal);
+  }
+
+  dump(): string {
+    return this.lines.map((l) => JSON.stringify(l)).join('\n') + '\n' + this.stderr.join('');
+  }
+
+  /** Kills the primary and every worker it ever logged, by PID; waits for the primary. */
+  async destroy(): Promise<void> {
+    const pids = new Set(this.events('spawn').map((l) => l.workerPid as number));
+    if (this.exitCode === null && this.exitSignal === null) this.child.kill('SIGKILL');
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await this.exited;
+  }
+}
+
+/** Starts a cluster on a free port and waits for its workers to be ready. */
+export async function startCluster(options: StartOptions = {}): Promise<Cluster> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    SAMOVAR_HOST: '127.0.0.1',
+    SAMOVAR_PORT: String(port),
+    SAMOVAR_WORKERS: '2',
+    ...options.env,
+  };
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
+  );
+  const child = spawn(process.execPath, [options.entry ?? MAIN, ...(options.args ?? [])], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const cluster = new Cluster(child, port);
+  const ready = options.ready ?? Number(env.SAMOVAR_WORKERS);
+  if (ready > 0) {
+    try {
+      await cluster.waitFor('ready', () => true, { count: ready, timeoutMs: 15_000 });
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
+  }
+  return cluster;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** One request on a fresh connection (node:http as the oracle client), no keep-alive. */
+export function get(port: number, path: string, timeoutMs = 5_000): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
