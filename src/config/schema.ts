@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseCacheControlRules } from './static-rules.ts';
 
 /** Node's timers hold a signed 32-bit delay; a longer one fires at once, with only a warning. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -19,6 +20,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 const count = (min: number) => z.int().min(min);
 const bytes = (min: number) => z.int().min(min);
 const ms = () => z.int().min(1).max(MAX_TIMER_MS);
+const msOrZero = () => z.int().min(0).max(MAX_TIMER_MS);
+
+/** `/` or `/a/b`: URL path characters (RFC 3986 pchar, no `%`), no dot segment, no trailing `/`. */
+const STATIC_MOUNT = /^(?:\/|(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]+)+)$/;
 
 const workers = z
   .union([z.literal('auto'), z.int().min(1)])
@@ -41,12 +46,72 @@ export const configSchema = z.strictObject({
   workers: workers.describe(
     'Worker processes; `auto` is `os.availableParallelism()`, one per CPU the process may use.',
   ),
-  cluster: z.strictObject({
-    schedulingPolicy: z
-      .enum(['rr', 'none'])
-      .describe(
-        'Who spreads connections over workers: `rr` the primary, round-robin; `none` the kernel (uneven under load on Linux).',
+  cluster: z
+    .strictObject({
+      schedulingPolicy: z
+        .enum(['rr', 'none'])
+        .describe(
+          'Who spreads connections over workers: `none` the kernel (faster, no hand-off through the primary; a few points uneven), `rr` the primary, round-robin (even). Measured in docs/cluster.md. Fixed at start.',
+        ),
+      minWorkers: count(0).describe(
+        'Ready workers below which `/readyz` answers 503; between this and `workers` it answers 200 `degraded`.',
       ),
+      readyTimeoutMs: ms().describe(
+        'A new worker must say it is listening within this, else it is killed (and a rolling restart aborted).',
+      ),
+      heartbeatIntervalMs: ms().describe(
+        'How often each worker reports to the primary (event-loop lag, memory, requests served).',
+      ),
+      hangTimeoutMs: ms().describe(
+        'A worker silent for this long is hung: a replacement is spawned, then the worker killed (reason `hang`).',
+      ),
+      backoffInitialMs: ms().describe(
+        'Delay before respawning a slot after its second failure in a row; it doubles with each further one.',
+      ),
+      backoffMaxMs: ms().describe('Longest delay between respawns of a failing slot.'),
+      stableUptimeMs: ms().describe(
+        "A worker up this long has proven itself: its slot's failure count and backoff reset (PM2 uses 30 s).",
+      ),
+      crashLoopRestarts: count(1).describe(
+        'Failures in a row after which a slot counts as crash-looping and the cluster as degraded.',
+      ),
+      maxRequestsPerWorker: count(0).describe(
+        "Requests after which a worker is replaced by the rolling path (a leak's safety valve, as gunicorn's `max_requests`); 0 never.",
+      ),
+      maxRequestsJitter: count(0).describe(
+        "Up to this many requests added at random to each worker's `maxRequestsPerWorker`, so workers do not all recycle at once.",
+      ),
+      maxWorkerMemoryBytes: bytes(0).describe(
+        'Resident memory above which a worker is replaced by the rolling path; 0 never.',
+      ),
+    })
+    .superRefine((c, ctx) => {
+      // A hang timeout at or under the heartbeat interval would call every healthy worker hung.
+      if (c.hangTimeoutMs <= c.heartbeatIntervalMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hangTimeoutMs'],
+          message: `must be more than cluster.heartbeatIntervalMs (${c.heartbeatIntervalMs})`,
+        });
+      }
+      if (c.backoffMaxMs < c.backoffInitialMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backoffMaxMs'],
+          message: `must be at least cluster.backoffInitialMs (${c.backoffInitialMs})`,
+        });
+      }
+    }),
+  shutdown: z.strictObject({
+    drainDelayMs: msOrZero().describe(
+      'On SIGTERM/SIGINT, how long `/readyz` answers 503 before workers stop accepting, so load balancers notice first.',
+    ),
+    timeoutMs: ms().describe(
+      "How long a draining worker's in-flight requests may take before they are cut (shutdown and each roll step).",
+    ),
+    idleGraceMs: msOrZero().describe(
+      'Once draining, how long an idle keep-alive connection may still carry a request before it is closed.',
+    ),
   }),
   limits: z.strictObject({
     maxRequestLineBytes: bytes(1).describe(
@@ -99,6 +164,56 @@ export const configSchema = z.strictObject({
   }),
   log: z.strictObject({
     level: z.enum(LOG_LEVELS).describe('Lowest pino level written; `silent` writes nothing.'),
+  }),
+  static: z.strictObject({
+    root: z
+      .string()
+      .regex(/^[^\0]*$/)
+      .meta({
+        description:
+          'Directory served as static files (relative to the working directory); empty turns static files off.',
+        allowed: 'a directory path without NUL, or empty',
+      }),
+    mount: z.string().regex(STATIC_MOUNT).meta({
+      description: 'URL path under which `static.root` appears: `/` for the whole site, or e.g. `/assets`.',
+      allowed: "'/' or /segment[/segment…] of URL path characters, no '.' or '..' segment, no trailing '/'",
+    }),
+    index: z
+      .string()
+      .regex(/^(?!\.\.?$)[^/\\\0]*$/)
+      .meta({
+        description: 'File served for a directory URL ending in `/`; empty answers such URLs with 404.',
+        allowed: "a file name without '/', '\\' or NUL, not '.' or '..', or empty",
+      }),
+    dotfiles: z
+      .boolean()
+      .describe(
+        'Whether files and directories whose name starts with `.` are served (`.env`, `.git/`); off, they are 404.',
+      ),
+    cacheControl: z
+      .string()
+      .transform((text, ctx) => {
+        const rules = parseCacheControlRules(text);
+        if (typeof rules !== 'string') return rules;
+        ctx.addIssue({ code: 'custom', message: rules });
+        return z.NEVER;
+      })
+      .meta({
+        description:
+          '`Cache-Control` per path pattern, first match wins, none sends none: `PATTERN VALUE; …`. Syntax in docs/static.md.',
+        allowed: "rules 'PATTERN VALUE' separated by ';' (e.g. '*.html no-cache; * max-age=300'), or empty",
+      }),
+    precompressed: z
+      .boolean()
+      .describe('Serve a fresh `FILE.br` or `FILE.gz` beside `FILE` to clients that accept that encoding.'),
+    compress: z
+      .boolean()
+      .describe(
+        'Compress compressible types (text, JSON, SVG…) on the fly with br or gzip when no sibling exists.',
+      ),
+    compressMinBytes: bytes(0).describe(
+      'Smallest file compressed on the fly; below it the encoding overhead outweighs the saving.',
+    ),
   }),
 });
 

@@ -30,7 +30,7 @@ describe('defaults', () => {
     expect(config.host).toBe('0.0.0.0');
     expect(config.port).toBe(8080);
     expect(config.workers).toBe(availableParallelism());
-    expect(config.cluster.schedulingPolicy).toBe('rr');
+    expect(config.cluster.schedulingPolicy).toBe('none');
     expect(config.limits).toEqual({
       maxRequestLineBytes: 8192,
       maxHeaderBytes: 16384,
