@@ -1,18 +1,27 @@
 /**
  * The demo application `npm start` serves: small routes that exercise the engine by hand or from
  * a load balancer — `GET /` (Hello, World!), `POST /echo`, `GET /teapot` (418, RFC 9110
- * §15.5.19), `GET /delay?ms=N` (a slow answer, for drain tests), `GET /healthz`.
- * Must not: know about sockets, configuration or the process.
+ * §15.5.19), `GET /delay?ms=N` (a slow answer, for drain tests), `GET /healthz` — and, when
+ * `static.root` is set (the demo's default is `public/`), static files for every other path,
+ * e.g. the landing page at `/index.html`. The routes above win over files of the same path.
+ * Must not: know about sockets or the process; it is handed its settings, never reads them.
  */
 
 import { HttpError, Router, type Handler } from '../server/index.ts';
+import { createStaticHandler, type StaticOptions } from '../server/static/index.ts';
+
+/** What the app is given: the `static` group of the configuration (absent: no static files). */
+export interface AppContext {
+  readonly config?: { readonly static: StaticOptions };
+}
 
 /** Longest `/delay` accepted: the slowest answer a drain test needs, and no longer. */
 export const MAX_DELAY_MS = 30_000;
 
 const HELLO = 'Hello, World!';
 
-export function createApp(): Handler {
+/** The demo's handler; `context` is shaped so that a cluster worker's context fits as it is. */
+export function createApp(context: AppContext = {}): Handler {
   const router = new Router();
   router.get('/', (_req, res) => res.send(HELLO));
   router.post('/', async (req, res) => {
@@ -32,8 +41,16 @@ export function createApp(): Handler {
     await new Promise((resolve) => setTimeout(resolve, ms));
     res.send(`waited ${ms} ms\n`);
   });
-  return router.handler();
+  const routes = router.handler();
+  const statics = context.config?.static;
+  if (statics === undefined || statics.root === '') return routes;
+  // Static files answer every path the routes do not own; a Set lookup keeps `GET /` as fast as before.
+  const files = createStaticHandler(statics, routes);
+  return (req, res) => (ROUTE_PATHS.has(req.path) ? routes(req, res) : files(req, res));
 }
+
+/** Paths of the routes above: they stay the demo's whatever `public/` holds. */
+const ROUTE_PATHS: ReadonlySet<string> = new Set(['/', '/echo', '/teapot', '/healthz', '/delay', '*']);
 
 /** `ms` must be a whole number from 0 to MAX_DELAY_MS, else 400. */
 function parseDelay(raw: string | null): number {
