@@ -138,11 +138,7 @@ export function isValidHost(s: string, requirePort: boolean): boolean {
   const n = s.length;
   if (n > 0 && s.charCodeAt(0) === 0x5b) {
     const close = s.indexOf(']');
-    if (close < 2) return false;
-    for (i = 1; i < close; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f || (HOST_CHAR[c] === 0 && c !== 0x3a) || c === 0x25) return false;
-    }
+    if (close < 2 || !isIpLiteral(s, 1, close)) return false;
     i = close + 1;
   } else {
     while (i < n) {
@@ -164,6 +160,32 @@ export function isValidHost(s: string, requirePort: boolean): boolean {
   const portLength = n - portStart;
   if (portLength > 5) return false;
   return !requirePort || (hostEnd > 0 && portLength > 0);
+}
+
+/**
+ * The inside of `[…]` (RFC 3986 §3.2.2): IPvFuture (`v` 1*HEXDIG "." 1*( unreserved / sub-delims
+ * / ":" )) or an IPv6 address — hex digits, colons and the dots of an embedded IPv4, with at least
+ * two colons. The exact IPv6 grammar is left to whoever resolves the name; this keeps out
+ * anything that is not even shaped like one (`[zz]`).
+ */
+function isIpLiteral(s: string, start: number, end: number): boolean {
+  if ((s.charCodeAt(start) | 0x20) === 0x76) {
+    const dot = s.indexOf('.', start);
+    if (dot < start + 2 || dot >= end - 1) return false;
+    for (let i = start + 1; i < dot; i++) if (!isHex(s, i)) return false;
+    for (let i = dot + 1; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f || c === 0x25 || (HOST_CHAR[c] === 0 && c !== 0x3a)) return false;
+    }
+    return true;
+  }
+  let colons = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3a) colons++;
+    else if (c !== 0x2e && !isHex(s, i)) return false;
+  }
+  return colons >= 2;
 }
 
 function isHex(s: string, i: number): boolean {

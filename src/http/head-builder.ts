@@ -44,7 +44,12 @@ export class HeadBuilder {
   private trailerFields = 0;
   private trailers: string[] = [];
   private hosts = 0;
-  private hostValue = '';
+  /** Where in `head.headers` the first Host value and the Expect value are (-1: none). */
+  private hostIndex = -1;
+  private expectIndex = -1;
+  /** Field strings not decoded yet: `[index in headers, nameStart, nameEnd, valueStart, valueEnd]…`. */
+  private readonly deferred: number[] = [];
+  private deferring = false;
   private contentLength = NO_LENGTH;
   private transferEncoding = false;
   private readonly codings: CodingState = {
@@ -70,7 +75,10 @@ export class HeadBuilder {
     this.trailerBytes = 0;
     this.trailerFields = 0;
     this.hosts = 0;
-    this.hostValue = '';
+    this.hostIndex = -1;
+    this.expectIndex = -1;
+    this.deferred.length = 0;
+    this.deferring = true;
     this.contentLength = NO_LENGTH;
     this.transferEncoding = false;
     const c = this.codings;
@@ -225,45 +233,80 @@ export class HeadBuilder {
     let end = valueEnd;
     let b = 0;
     while (end > valueStart && ((b = buf[end - 1] as number) === SP || b === HTAB)) end--;
-    const name =
-      HEADER_NAMES.get(buf, nameStart, nameEnd, hash) ?? latin1(buf, nameStart, nameEnd).toLowerCase();
-    const value = latin1(buf, valueStart, end);
+    // Every name the parser acts on is interned, so `known` alone decides the special cases.
+    const known = HEADER_NAMES.get(buf, nameStart, nameEnd, hash);
     if (inTrailers) {
       if (++this.trailerFields > this.limits.maxHeaderCount) return ProtocolError.TOO_MANY_HEADERS;
-      this.trailers.push(name, value);
+      this.trailers.push(
+        known ?? latin1(buf, nameStart, nameEnd).toLowerCase(),
+        latin1(buf, valueStart, end),
+      );
       return null;
     }
     if (++this.fields > this.limits.maxHeaderCount) return ProtocolError.TOO_MANY_HEADERS;
-    this.head.headers.push(name, value);
-    if (name === 'host') {
-      if (this.hosts++ === 0) this.hostValue = value;
-    } else if (name === 'content-length') {
+    const headers = this.head.headers;
+    const index = headers.length;
+    if (this.deferring) {
+      headers.push(known ?? '', '');
+      this.deferred.push(index, nameStart, nameEnd, valueStart, end);
+    } else {
+      headers.push(known ?? latin1(buf, nameStart, nameEnd).toLowerCase(), latin1(buf, valueStart, end));
+    }
+    if (known === undefined) return null;
+    if (known === 'host') {
+      if (this.hosts++ === 0) this.hostIndex = index + 1;
+    } else if (known === 'content-length') {
       const n = parseContentLength(buf, valueStart, end);
       if (n < 0 || (this.contentLength !== NO_LENGTH && n !== this.contentLength)) {
         return ProtocolError.INVALID_CONTENT_LENGTH;
       }
       this.contentLength = n;
-    } else if (name === 'transfer-encoding') {
+    } else if (known === 'transfer-encoding') {
       this.transferEncoding = true;
       addTransferCodings(this.codings, buf, valueStart, end);
-    } else if (name === 'connection') {
+    } else if (known === 'connection') {
       this.connection |= parseConnection(buf, valueStart, end);
-    } else if (name === 'expect') {
-      this.head.expect = value.toLowerCase();
+    } else if (known === 'expect') {
+      this.expectIndex = index + 1;
     }
     return null;
+  }
+
+  /**
+   * Decodes the field lines whose strings were deferred, all from `buf`, with one latin1 call
+   * for the whole run of lines and a `slice` per name and value: a C++ call per value was a
+   * quarter of the parse time of a browser request. Called when the head ends, and when the
+   * chunk that holds those lines ends first (from then on this head decodes line by line).
+   */
+  materialize(buf: Buffer): void {
+    this.deferring = false;
+    const d = this.deferred;
+    if (d.length === 0) return;
+    const base = d[1] as number;
+    const text = latin1(buf, base, d[d.length - 1] as number);
+    const headers = this.head.headers;
+    for (let k = 0; k < d.length; k += 5) {
+      const index = d[k] as number;
+      if (headers[index] === '') {
+        headers[index] = text.slice((d[k + 1] as number) - base, (d[k + 2] as number) - base).toLowerCase();
+      }
+      headers[index + 1] = text.slice((d[k + 3] as number) - base, (d[k + 4] as number) - base);
+    }
+    d.length = 0;
   }
 
   /** The header section ended: Host, framing and persistence, or the error they earn. */
   finish(): ProtocolErrorCode | null {
     const head = this.head;
+    if (this.expectIndex >= 0) head.expect = (head.headers[this.expectIndex] as string).toLowerCase();
+    const hostValue = this.hostIndex >= 0 ? (head.headers[this.hostIndex] as string) : '';
     if (this.hosts > 1) return ProtocolError.MULTIPLE_HOST;
     if (this.hosts === 0) {
       if (head.versionMinor === 1) return ProtocolError.MISSING_HOST;
-    } else if (!isValidHost(this.hostValue, false)) {
+    } else if (!isValidHost(hostValue, false)) {
       return ProtocolError.INVALID_HOST;
     }
-    if (head.targetForm !== TargetForm.ABSOLUTE) head.host = this.hostValue;
+    if (head.targetForm !== TargetForm.ABSOLUTE) head.host = hostValue;
     const conn = this.connection;
     // Samovar never tunnels: after a CONNECT the client may already be sending tunnel bytes,
     // which must not be parsed as a next request, so such a connection ends with its answer.

@@ -99,17 +99,25 @@ export class InternTable {
   get(buf: Buffer, start: number, end: number, hash: number): string | undefined {
     const bucket = this.buckets[hash & (BUCKETS - 1)] as readonly string[];
     const len = end - start;
-    outer: for (let k = 0; k < bucket.length; k++) {
+    for (let k = 0; k < bucket.length; k++) {
       const w = bucket[k] as string;
-      if (w.length !== len) continue;
-      for (let i = 0; i < len; i++) {
-        const b = buf[start + i] as number;
-        if ((this.foldCase ? TOKEN_LOWER[b] : b) !== w.charCodeAt(i)) continue outer;
-      }
-      return w;
+      if (w.length === len && (this.foldCase ? sameFolded(buf, start, w) : sameExact(buf, start, w)))
+        return w;
     }
     return undefined;
   }
+}
+
+function sameFolded(buf: Buffer, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    if (TOKEN_LOWER[buf[start + i] as number] !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function sameExact(buf: Buffer, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[start + i] !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Methods of RFC 9110 §9 and RFC 5789 (PATCH). */

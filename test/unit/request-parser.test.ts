@@ -141,6 +141,11 @@ const VALID: Case[] = [
     messages: [{ host: '[::1]:8080' }],
   },
   {
+    name: 'IPv6 with embedded IPv4, and IPvFuture',
+    input: 'GET / HTTP/1.1\r\nHost: [::ffff:192.0.2.1]\r\n\r\nGET / HTTP/1.1\r\nHost: [v1.fe:x]:1\r\n\r\n',
+    messages: [{ host: '[::ffff:192.0.2.1]' }, { host: '[v1.fe:x]:1' }],
+  },
+  {
     name: 'Host with percent-escape and sub-delims',
     input: "GET / HTTP/1.1\r\nHost: a%41b!$&'()*+,;=.c\r\n\r\n",
     messages: [{}],
@@ -337,6 +342,8 @@ const INVALID: Case[] = [
   E('Host with a non-numeric port', 'GET / HTTP/1.1\r\nHost: a:http\r\n\r\n', 'INVALID_HOST'),
   E('Host with a six-digit port', 'GET / HTTP/1.1\r\nHost: a:123456\r\n\r\n', 'INVALID_HOST'),
   E('Host with an unclosed IPv6 literal', 'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n', 'INVALID_HOST'),
+  E('Host with a bracketed non-address', 'GET / HTTP/1.1\r\nHost: [zz]\r\n\r\n', 'INVALID_HOST'),
+  E('Host with an IPvFuture lacking its dot', 'GET / HTTP/1.1\r\nHost: [v1x]\r\n\r\n', 'INVALID_HOST'),
   E('Host with a path', 'GET / HTTP/1.1\r\nHost: a/b\r\n\r\n', 'INVALID_HOST'),
   E('Host with a bad percent-escape', 'GET / HTTP/1.1\r\nHost: a%g1\r\n\r\n', 'INVALID_HOST'),
   // Content-Length (RFC 9112 §6.3, RFC 9110 §8.6)
