@@ -1,0 +1,367 @@
+/**
+ * `npm run load:compare`: Samovar (one process) against a node:http baseline (one process, same
+ * routes), driven by autocannon and wrk, interleaved round by round, on pinned CPUs where possible.
+ *
+ * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the Samovar ÷ node:http
+ * ratios; saves load/results/compare-<time>.json and load/results/latest-compare.md. Exits 1 when
+ * any request failed, any body was wrong, or a server died — a broken server must not yield a
+ * pretty table — and 2 on a usage error. Method and caveats: docs/load.md.
+ * Must not: run in `npm test` (it takes minutes and wants a quiet machine).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+import { CpuSampler, quietCheck } from './lib/cpu.ts';
+import type { CpuWindow } from './lib/cpu.ts';
+import { autocannonVersion, startRun, wrkVersion } from './lib/generators.ts';
+import type { Measurement } from './lib/generators.ts';
+import { parseOptions, USAGE, UsageError } from './lib/options.ts';
+import type { CompareOptions, Scenario, Tool } from './lib/options.ts';
+import {
+  decidePinning,
+  describeExit,
+  installCleanupHooks,
+  interrupted,
+  stopAll,
+  stopChild,
+} from './lib/processes.ts';
+import type { Child, Pinning } from './lib/processes.ts';
+import { isBusy, markdownTable, SERVER_TITLE, summarize } from './lib/report.ts';
+import type { RunRecord, ServerId } from './lib/report.ts';
+import { checkAlive, preflight, startServer } from './lib/servers.ts';
+import type { Preflight, RunningServer } from './lib/servers.ts';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+/** Quiet window before each measurement: the busy check, and time for the last run's sockets to close. */
+const QUIET_MS = 1_000;
+
+interface Bench {
+  readonly options: CompareOptions;
+  readonly pinning: Pinning;
+  readonly tools: readonly Tool[];
+  readonly servers: Readonly<Record<ServerId, RunningServer>>;
+  readonly runs: RunRecord[];
+  readonly failures: string[];
+  /** Output lines each server had printed before the load began (start-up messages). */
+  readonly linesBefore: Record<ServerId, number>;
+  current: Child | null;
+}
+
+function log(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+/** A server that exits while we measure ends the measurement at once and fails the whole run. */
+function watchServers(bench: Bench): void {
+  for (const server of Object.values(bench.servers)) {
+    void server.child.exited.then(() => {
+      bench.failures.push(
+        `${SERVER_TITLE[server.id]} died during the benchmark: ${describeExit(server.child)}`,
+      );
+      if (bench.current) void stopChild(bench.current);
+    });
+  }
+}
+
+function problemsOf(m: Measurement): string[] {
+  const problems: string[] = [];
+  if (m.errors > 0) problems.push(`${m.errors} request errors (${JSON.stringify(m.detail)})`);
+  if (m.non2xx > 0) problems.push(`${m.non2xx} non-2xx answers (${JSON.stringify(m.detail)})`);
+  if (m.requests === 0) problems.push('no request completed');
+  return problems;
+}
+
+/** The quiet check, repeated while the machine is busy, for up to `waitS` seconds. */
+async function awaitQuiet(groups: readonly number[], waitS: number): Promise<CpuWindow> {
+  const deadline = performance.now() + waitS * 1000;
+  let window = await quietCheck(groups, QUIET_MS);
+  while (isBusy(window) && performance.now() < deadline) window = await quietCheck(groups, QUIET_MS);
+  return window;
+}
+
+interface Sample {
+  readonly before: CpuWindow;
+  readonly during: CpuWindow;
+  readonly startedAt: string;
+  readonly measurement: Measurement;
+}
+
+async function measure(
+  bench: Bench,
+  tool: Tool,
+  scenario: Scenario,
+  server: RunningServer,
+  durationS: number,
+): Promise<Sample> {
+  const groups = Object.values(bench.servers).map((s) => s.child.pid);
+  const before = await awaitQuiet(groups, bench.options.quietWaitS);
+  const startedAt = new Date().toISOString();
+  const run = startRun({
+    tool,
+    scenario,
+    port: server.port,
+    connections: bench.options.connections,
+    durationS,
+    pinPrefix: bench.pinning.generatorPrefix,
+  });
+  bench.current = run.child;
+  const sampler = new CpuSampler(groups);
+  sampler.start(run.child.pid);
+  try {
+    const measurement = await run.done;
+    return { before, during: sampler.stop(), startedAt, measurement };
+  } finally {
+    sampler.stop(); // idempotent; stops the sampling timer when the run failed
+    bench.current = null;
+  }
+}
+
+function progress(record: RunRecord): void {
+  const m = record.measurement;
+  const cores = (value: number | null): string => (value === null ? 'n/a' : value.toFixed(2));
+  const foreign = `${cores(record.during.foreignCores)}  client CPU ${cores(record.during.generatorCores)}`;
+  log(
+    `  round ${record.round} ${record.tool.padEnd(10)} ${record.scenario.padEnd(14)} ` +
+      `${SERVER_TITLE[record.server].padEnd(9)} ${Math.round(m.rps).toString().padStart(7)} req/s  ` +
+      `p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  errors ${m.errors}/${m.non2xx}  ` +
+      `foreign CPU ${foreign}${record.busy ? '  BUSY' : ''}${record.problems.length ? '  FAILED' : ''}`,
+  );
+}
+
+async function runOne(
+  bench: Bench,
+  round: number,
+  tool: Tool,
+  scenario: Scenario,
+  id: ServerId,
+): Promise<void> {
+  const server = bench.servers[id];
+  const { before, during, startedAt, measurement } = await measure(
+    bench,
+    tool,
+    scenario,
+    server,
+    bench.options.durationS,
+  );
+  const problems = problemsOf(measurement);
+  const alive = await checkAlive(server);
+  if (alive) problems.push(alive);
+  const busy = isBusy(before) || isBusy(during);
+  const record: RunRecord = {
+    round,
+    tool,
+    scenario: scenario.id,
+    server: id,
+    startedAt,
+    before,
+    during,
+    busy,
+    measurement,
+    problems,
+  };
+  bench.runs.push(record);
+  progress(record);
+  for (const problem of problems)
+    bench.failures.push(`round ${round} ${tool} ${scenario.id} ${id}: ${problem}`);
+  if (alive) throw new Error(alive);
+}
+
+async function warmUp(bench: Bench): Promise<void> {
+  const { warmupS } = bench.options;
+  const tool = bench.tools[0];
+  if (warmupS === 0 || tool === undefined) return;
+  const perScenario = Math.max(1, Math.round(warmupS / bench.options.scenarios.length));
+  log(`warm-up: ${perScenario} s per scenario and server with ${tool} (not recorded)`);
+  for (const scenario of bench.options.scenarios) {
+    for (const server of Object.values(bench.servers)) {
+      const { measurement } = await measure(bench, tool, scenario, server, perScenario);
+      for (const problem of problemsOf(measurement)) {
+        bench.failures.push(`warm-up ${tool} ${scenario.id} ${server.id}: ${problem}`);
+      }
+    }
+  }
+}
+
+/** Rounds × tools × scenarios, both servers each time; the order flips every time (ABBA). */
+async function runRounds(bench: Bench): Promise<void> {
+  const { rounds, scenarios } = bench.options;
+  let flip = 0;
+  for (let round = 1; round <= rounds; round++) {
+    log(`round ${round}/${rounds}`);
+    for (const tool of bench.tools) {
+      for (const scenario of scenarios) {
+        const order: ServerId[] = flip++ % 2 === 0 ? ['samovar', 'node-http'] : ['node-http', 'samovar'];
+        for (const id of order) await runOne(bench, round, tool, scenario, id);
+      }
+    }
+  }
+}
+
+function resultsHeader(bench: Bench, wrk: string | null, stamp: string): string[] {
+  const o = bench.options;
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `Samovar ÷ node:http, measured ${stamp} by \`npm run load:compare\`` +
+      ` (${o.rounds} round${o.rounds === 1 ? '' : 's'}, ${o.durationS} s each, ${o.connections} keep-alive connections).`,
+    '',
+    `- machine: ${cpus().length} × ${cpu}, Linux ${release()}, Node ${process.version}`,
+    `- pinning: ${bench.pinning.reason}`,
+    `- tools: autocannon ${autocannonVersion()}; ${wrk ?? 'wrk not installed, its rows skipped'}`,
+    `- medians, (min–max) over rounds; p50/p99 of a pipelined wrk run are per batch of ${o.pipelining}`,
+    '',
+  ];
+}
+
+function writeResults(bench: Bench, table: string, extra: Record<string, unknown>): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const jsonPath = `${RESULTS_DIR}compare-${stamp}.json`;
+  const wrk = bench.tools.includes('wrk') ? wrkVersion() : null;
+  const header = resultsHeader(bench, wrk, new Date().toISOString());
+  const failed =
+    bench.failures.length > 0
+      ? ['**FAILED** — this run does not count:', ...bench.failures.map((f) => `- ${f}`), '']
+      : [];
+  writeFileSync(`${RESULTS_DIR}latest-compare.md`, [...failed, ...header, table, ''].join('\n'));
+  const json = {
+    ...extra,
+    options: bench.options,
+    pinning: bench.pinning,
+    runs: bench.runs,
+    failures: bench.failures,
+  };
+  writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
+  return jsonPath;
+}
+
+function serverReport(bench: Bench, checks: Readonly<Record<ServerId, Preflight>>): Record<string, unknown> {
+  const report: Record<string, unknown> = {};
+  for (const server of Object.values(bench.servers)) {
+    report[server.id] = {
+      argv: server.argv,
+      env: server.env,
+      getHeaders: checks[server.id].getHeaders,
+      outputLines: server.child.lines,
+      linesDuringLoad: server.child.lines - bench.linesBefore[server.id],
+      outputTail: server.child.tail,
+    };
+  }
+  return report;
+}
+
+function finish(bench: Bench, checks: Readonly<Record<ServerId, Preflight>> | null, started: string): number {
+  if (interrupted()) return 130;
+  const titles = new Map(bench.options.scenarios.map((s) => [s.id, s.title]));
+  const table = markdownTable(summarize(bench.runs, titles));
+  const extra = {
+    startedAt: started,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      kernel: release(),
+      node: process.version,
+      loadavg: loadavg(),
+    },
+    tools: { autocannon: autocannonVersion(), wrk: bench.tools.includes('wrk') ? wrkVersion() : null },
+    summary: summarize(bench.runs, titles),
+    servers: checks ? serverReport(bench, checks) : null,
+  };
+  const jsonPath = writeResults(bench, table, extra);
+  process.stdout.write(`\n${table}\n\n`);
+  log(`saved ${jsonPath} and ${RESULTS_DIR}latest-compare.md`);
+  for (const server of Object.values(bench.servers)) {
+    const lines = server.child.lines - bench.linesBefore[server.id];
+    if (lines > 0)
+      log(`note: ${SERVER_TITLE[server.id]} printed ${lines} log lines under load (tail in the JSON)`);
+  }
+  if (bench.failures.length === 0) return 0;
+  log(`\nFAILED: ${bench.failures.length} problem(s); the numbers above do not count:`);
+  for (const failure of bench.failures) log(`  - ${failure}`);
+  return 1;
+}
+
+function chooseTools(options: CompareOptions): Tool[] {
+  const tools = [...options.tools];
+  if (tools.includes('wrk') && wrkVersion() === null) {
+    log('wrk is not installed: its rows are skipped (apt-get install wrk to add them)');
+    tools.splice(tools.indexOf('wrk'), 1);
+  }
+  if (tools.length === 0) throw new Error('no load generator left to run (wrk missing and --only wrk)');
+  return tools;
+}
+
+async function startBoth(
+  options: CompareOptions,
+  pinning: Pinning,
+): Promise<Record<ServerId, RunningServer>> {
+  const [samovar, baseline] = await Promise.all([
+    startServer('samovar', options, pinning),
+    startServer('node-http', options, pinning),
+  ]);
+  return { samovar, 'node-http': baseline };
+}
+
+async function main(): Promise<number> {
+  installCleanupHooks();
+  const options = parseOptions(process.argv.slice(2));
+  if (options === null) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const started = new Date().toISOString();
+  const pinning = decidePinning(options.pin);
+  const tools = chooseTools(options);
+  log(`pinning: ${pinning.applied ? 'applied' : 'not applied'} — ${pinning.reason}`);
+  const servers = await startBoth(options, pinning);
+  log(
+    `Samovar on 127.0.0.1:${servers.samovar.port} (pid ${servers.samovar.child.pid}), node:http on 127.0.0.1:${servers['node-http'].port} (pid ${servers['node-http'].child.pid})`,
+  );
+  log(
+    `Samovar's environment: ${Object.entries(servers.samovar.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  const bench: Bench = {
+    options,
+    pinning,
+    tools,
+    servers,
+    runs: [],
+    failures: [],
+    current: null,
+    linesBefore: { samovar: servers.samovar.child.lines, 'node-http': servers['node-http'].child.lines },
+  };
+  const [samovarCheck, baselineCheck] = await Promise.all([
+    preflight(servers.samovar),
+    preflight(servers['node-http']),
+  ]);
+  const checks = { samovar: samovarCheck, 'node-http': baselineCheck };
+  for (const [id, check] of Object.entries(checks))
+    bench.failures.push(...check.problems.map((p) => `preflight ${id}: ${p}`));
+  if (bench.failures.length > 0) return finish(bench, checks, started);
+  watchServers(bench);
+  try {
+    await warmUp(bench);
+    await runRounds(bench);
+  } catch (error) {
+    bench.failures.push(`aborted: ${(error as Error).message}`);
+  }
+  return finish(bench, checks, started);
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  if (error instanceof UsageError) {
+    log(`load:compare: ${error.message}\n\n${USAGE}`);
+    code = 2;
+  } else {
+    log(`load:compare failed: ${(error as Error).stack ?? String(error)}`);
+  }
+} finally {
+  await stopAll();
+}
+process.exit(code);

@@ -1,0 +1,42 @@
+/**
+ * The slice of autocannon 8's API that the load runner uses (the package ships no types).
+ * Must not: grow beyond what load/ calls; field meanings are autocannon's README's.
+ */
+declare module 'autocannon' {
+  interface AutocannonOptions {
+    url: string;
+    connections: number;
+    duration: number;
+    pipelining: number;
+    method: string;
+    body?: string;
+    headers?: Record<string, string>;
+    expectBody?: string;
+    timeout?: number;
+  }
+
+  interface Histogram {
+    average: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+    total: number;
+  }
+
+  interface AutocannonResult {
+    duration: number;
+    errors: number;
+    timeouts: number;
+    mismatches: number;
+    non2xx: number;
+    resets: number;
+    statusCodeStats: Record<string, { count: number }>;
+    latency: Histogram;
+    requests: Histogram & { sent: number };
+    throughput: Histogram;
+  }
+
+  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  export default autocannon;
+}

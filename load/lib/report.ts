@@ -1,0 +1,190 @@
+/**
+ * From the list of runs to the summary: medians and min–max per tool × scenario × server, the
+ * Samovar ÷ node:http ratios, and the Markdown table that `load:compare` prints and saves.
+ * Must not: measure anything or write files.
+ */
+import type { CpuWindow } from './cpu.ts';
+import type { Measurement } from './generators.ts';
+import type { Tool } from './options.ts';
+
+export const SERVERS = ['samovar', 'node-http'] as const;
+export type ServerId = (typeof SERVERS)[number];
+export const SERVER_TITLE: Readonly<Record<ServerId, string>> = {
+  samovar: 'Samovar',
+  'node-http': 'node:http',
+};
+
+/**
+ * Someone else used more than this many cores, on average, before or during a measurement: the
+ * row is flagged. 0.15 is well above what the idle machine shows (kernel threads, this process).
+ */
+export const BUSY_FOREIGN_CORES = 0.15;
+
+/**
+ * A load generator that used this much of its core was likely the bottleneck: the row's req/s
+ * then says how fast the client is, and the ratio is squeezed towards 1.
+ */
+export const SATURATED_GENERATOR_CORES = 0.9;
+
+export interface RunRecord {
+  readonly round: number;
+  readonly tool: Tool;
+  readonly scenario: string;
+  readonly server: ServerId;
+  readonly startedAt: string;
+  readonly before: CpuWindow;
+  readonly during: CpuWindow;
+  readonly busy: boolean;
+  readonly measurement: Measurement;
+  /** Why this run counts as failed; empty when it is clean. */
+  readonly problems: readonly string[];
+}
+
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface SummaryRow {
+  readonly tool: Tool;
+  readonly scenario: string;
+  readonly scenarioTitle: string;
+  readonly server: ServerId;
+  readonly rounds: number;
+  readonly rps: Spread;
+  readonly p50Ms: Spread;
+  readonly p99Ms: Spread;
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly busyRounds: number;
+  /** Median CPU of the load generator over the rounds, in cores; `null` where unmeasured. */
+  readonly generatorCores: number | null;
+  /** Samovar rows only: median req/s and median p99 over node:http's. */
+  readonly rpsRatio: number | null;
+  readonly p99Ratio: number | null;
+}
+
+export function isBusy(window: CpuWindow): boolean {
+  return window.foreignCores !== null && window.foreignCores > BUSY_FOREIGN_CORES;
+}
+
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return { median: NaN, min: NaN, max: NaN };
+  const mid = Math.floor(n / 2);
+  const median = n % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+  return { median, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN };
+}
+
+function medianOrNull(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : spread(known).median;
+}
+
+function summarizeGroup(
+  runs: readonly RunRecord[],
+  scenarioTitle: string,
+): Omit<SummaryRow, 'rpsRatio' | 'p99Ratio'> {
+  const first = runs[0];
+  if (!first) throw new Error('summarizeGroup: no runs');
+  return {
+    tool: first.tool,
+    scenario: first.scenario,
+    scenarioTitle,
+    server: first.server,
+    rounds: runs.length,
+    rps: spread(runs.map((r) => r.measurement.rps)),
+    p50Ms: spread(runs.map((r) => r.measurement.p50Ms)),
+    p99Ms: spread(runs.map((r) => r.measurement.p99Ms)),
+    errors: runs.reduce((sum, r) => sum + r.measurement.errors, 0),
+    non2xx: runs.reduce((sum, r) => sum + r.measurement.non2xx, 0),
+    busyRounds: runs.filter((r) => r.busy).length,
+    generatorCores: medianOrNull(runs.map((r) => r.during.generatorCores)),
+  };
+}
+
+/** One row per tool × scenario × server, in the order the runs first appear; Samovar first. */
+export function summarize(runs: readonly RunRecord[], titles: ReadonlyMap<string, string>): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  const keys = [...new Set(runs.map((r) => `${r.tool}\u0000${r.scenario}`))];
+  for (const key of keys) {
+    const [tool, scenario] = key.split('\u0000');
+    const group = (server: ServerId): RunRecord[] =>
+      runs.filter((r) => r.tool === tool && r.scenario === scenario && r.server === server);
+    const title = titles.get(scenario ?? '') ?? scenario ?? '';
+    const samovarRuns = group('samovar');
+    const baselineRuns = group('node-http');
+    if (samovarRuns.length === 0 || baselineRuns.length === 0) continue;
+    const s = summarizeGroup(samovarRuns, title);
+    const b = summarizeGroup(baselineRuns, title);
+    rows.push({ ...s, rpsRatio: s.rps.median / b.rps.median, p99Ratio: s.p99Ms.median / b.p99Ms.median });
+    rows.push({ ...b, rpsRatio: null, p99Ratio: null });
+  }
+  return rows;
+}
+
+const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+/** autocannon's latency histogram holds whole milliseconds: 0 means "under 1 ms", not zero. */
+function wholeMs(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return value < 1 ? '<1' : value.toFixed(0);
+}
+
+function formatSpread(s: Spread, format: (v: number) => string, single: boolean): string {
+  if (single || s.min === s.max) return format(s.median);
+  return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
+}
+
+function ratioText(row: SummaryRow): string {
+  if (row.rpsRatio === null) return '';
+  const p99 = row.p99Ratio === null || !Number.isFinite(row.p99Ratio) ? '–' : `${row.p99Ratio.toFixed(2)}×`;
+  return `**${row.rpsRatio.toFixed(2)}×** req/s, p99 ${p99}`;
+}
+
+/** The Markdown table: medians, (min–max) when there was more than one round. */
+export function markdownTable(rows: readonly SummaryRow[]): string {
+  const lines = [
+    '| Tool | Scenario | Server | req/s | p50 ms | p99 ms | errors / non-2xx | Samovar ÷ node:http | busy rounds |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
+  ];
+  if (rows.length === 0) lines.push('| (no complete measurement) | | | | | | | | |');
+  for (const row of rows) {
+    const single = row.rounds === 1;
+    const latency = row.tool === 'autocannon' ? wholeMs : ms;
+    const failed = row.errors + row.non2xx > 0 ? ' ✗' : '';
+    const bound = row.generatorCores !== null && row.generatorCores >= SATURATED_GENERATOR_CORES ? ' ‡' : '';
+    lines.push(
+      [
+        '',
+        row.tool,
+        row.scenarioTitle,
+        SERVER_TITLE[row.server],
+        formatSpread(row.rps, (v) => INTEGER.format(v), single) + bound,
+        formatSpread(row.p50Ms, latency, single),
+        formatSpread(row.p99Ms, latency, single),
+        `${row.errors} / ${row.non2xx}${failed}`,
+        ratioText(row),
+        `${row.busyRounds}/${row.rounds}`,
+        '',
+      ]
+        .join(' | ')
+        .trim(),
+    );
+  }
+  if (rows.some((row) => row.generatorCores !== null && row.generatorCores >= SATURATED_GENERATOR_CORES)) {
+    lines.push(
+      '',
+      `‡ the load generator used ≥ ${SATURATED_GENERATOR_CORES * 100}% of its core (median): ` +
+        'the client, not the server, may have set this pace.',
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,30 @@
+/**
+ * What the parent and `autocannon-runner.ts` exchange: the input as one JSON argument, the output
+ * as one stdout line starting with `RUNNER_MARK`. Types only, so either side imports it freely.
+ */
+
+export interface RunnerInput {
+  readonly url: string;
+  readonly connections: number;
+  readonly durationS: number;
+  readonly pipelining: number;
+  readonly method: string;
+  readonly body: string | null;
+  readonly contentType: string | null;
+  readonly expectBody: string;
+}
+
+export interface RunnerOutput {
+  readonly requests: number;
+  readonly durationS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly mismatches: number;
+  readonly non2xx: number;
+  readonly statusCodes: Record<string, number>;
+  readonly cpuMs: number;
+}
+
+export const RUNNER_MARK = 'AUTOCANNON_JSON ';
