@@ -12,7 +12,12 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/cluster/**/*.test.ts',
+            'test/observability/**/*.test.ts',
+            'test/hardening/**/*.test.ts',
+          ],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -46,8 +46,17 @@ export function createApp(context: AppContext = {}): Handler {
   if (statics === undefined || statics.root === '') return routes;
   // Static files answer every path the routes do not own; a Set lookup keeps `GET /` as fast as before.
   const files = createStaticHandler(statics, routes);
-  return (req, res) => (ROUTE_PATHS.has(req.path) ? routes(req, res) : files(req, res));
+  return (req, res) => {
+    if (ROUTE_PATHS.has(req.path)) return routes(req, res);
+    // One route label for every file (metrics must not label by path); a miss falls back to the
+    // router, which relabels it `unmatched`.
+    req.route = STATIC_ROUTE;
+    return files(req, res);
+  };
 }
+
+/** The route label of static files in metrics and access lines. */
+export const STATIC_ROUTE = 'static';
 
 /** Paths of the routes above: they stay the demo's whatever `public/` holds. */
 const ROUTE_PATHS: ReadonlySet<string> = new Set(['/', '/echo', '/teapot', '/healthz', '/delay', '*']);

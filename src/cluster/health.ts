@@ -1,10 +1,13 @@
 /**
  * The cluster's health as `/readyz` reports it, computed by the primary from its slots and sent
- * to every worker when it changes:
+ * to every worker when it changes (workers answer `/readyz` on the main port, the primary on the
+ * metrics port, both through `readiness` so they always agree):
  *   - `stopping`: shutting down (503);
  *   - `unready`: fewer ready workers than `cluster.minWorkers`, or none (503);
  *   - `degraded`: serving, but short of `workers` or with a crash-looping slot (200);
  *   - `ok` (200).
+ * `/healthz` is liveness: 200 whenever the process can answer at all, draining included (a
+ * draining worker is alive; restarting it would only cut its in-flight requests).
  * Must not: send anything or read configuration beyond what it is given.
  */
 
@@ -34,4 +37,23 @@ export function clusterHealth(input: HealthInput): HealthMessage {
   else if (ready === 0 || ready < Math.min(input.minWorkers, input.wanted)) health = Health.UNREADY;
   else if (ready < input.wanted || input.slots.some((s) => s.crashLooping)) health = Health.DEGRADED;
   return message('health', { health, readyWorkers: ready, wantedWorkers: input.wanted });
+}
+
+/** The paths every Samovar process answers itself, ahead of the application. */
+export const READY_PATH = '/readyz';
+export const LIVE_PATH = '/healthz';
+
+export interface Readiness {
+  readonly ok: boolean;
+  readonly body: { readonly status: Health; readonly readyWorkers: number; readonly wantedWorkers: number };
+}
+
+/**
+ * 200 when the cluster is ok or degraded above its minimum; 503 while stopping (or this
+ * process drains), or below it. `h` null: no health received yet (unready).
+ */
+export function readiness(h: HealthMessage | null, draining: boolean): Readiness {
+  const status = draining ? Health.STOPPING : (h?.health ?? Health.UNREADY);
+  const ok = status === Health.OK || status === Health.DEGRADED;
+  return { ok, body: { status, readyWorkers: h?.readyWorkers ?? 0, wantedWorkers: h?.wantedWorkers ?? 0 } };
 }

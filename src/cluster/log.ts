@@ -1,18 +1,23 @@
 /**
- * The cluster's stand-in logger until pino arrives (issue 5 replaces this file): one JSON line
- * per lifecycle event on stdout — `{"level","time","pid","role","event","msg",…fields}`.
+ * The cluster's lifecycle log on top of the process's pino logger (src/log): one JSON line per
+ * event — `{"level","time","pid","role","workerId"?,"event",…fields,"msg"}` — greppable by
+ * `event`. Lines about a worker written by the primary carry the worker's `workerId`,
+ * `workerPid`, `slot` and `generation`; a worker's own lines carry its `workerId` in the base.
  *
- * Lines are written with `process.stdout.write`, which is synchronous for files, pipes and TTYs
- * on Linux, so a line is out before any `process.exit` that follows it; a line is far under
- * PIPE_BUF (4 KiB), so lines from the primary and workers sharing one pipe never interleave.
- * Must not: format for humans, buffer, or throw (a logger that throws turns a log into a crash).
+ * Asynchronous and flushed on exit (src/log/logger.ts); lines are whole and at most PIPE_BUF per
+ * write, so the primary's and the workers' lines never interleave on the shared stdout pipe.
+ * Must not: format for humans, or throw (a logger that throws turns a log into a crash).
  */
 
-export type LogLevel = 'info' | 'warn' | 'error' | 'fatal';
+import { createLogger as createPino } from '../log/index.ts';
+import type { Logger, LogLevel as PinoLevel } from '../log/index.ts';
 
-/** The lifecycle events of issue 4: one line each, greppable by `event`. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** The lifecycle events: one line each. */
 export type LifecycleEvent =
   | 'start'
+  | 'listen'
   | 'spawn'
   | 'ready'
   | 'drain'
@@ -27,25 +32,36 @@ export type LifecycleEvent =
   | 'recycle'
   | 'shutdown'
   | 'signal'
+  | 'log-level'
   | 'error';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined | object>>;
 
 export interface ClusterLogger {
+  /** The underlying pino logger (access and error lines are written through it). */
+  readonly pino: Logger;
   log(level: LogLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void;
+  setLevel(level: PinoLevel): void;
 }
 
-/** A logger for this process; `role` and `base` fields go on every line. */
-export function createLogger(role: 'primary' | 'worker', base: LogFields = {}): ClusterLogger {
-  const pid = process.pid;
+/** The process's logger; `role` and `base` fields go on every line. */
+export function createLogger(
+  role: 'primary' | 'worker',
+  base: Readonly<Record<string, string | number>> = {},
+  level: PinoLevel = 'info',
+): ClusterLogger {
+  const pino = createPino({ level, base: { role, ...base } });
   return {
-    log(level, event, msg, fields = {}): void {
-      const line = { level, time: Date.now(), pid, role, ...base, event, msg, ...fields };
+    pino,
+    log(lvl, event, msg, fields = {}): void {
       try {
-        process.stdout.write(JSON.stringify(line) + '\n');
+        pino[lvl]({ event, ...fields }, msg);
       } catch {
-        // stdout gone (EPIPE): nothing useful left to do with a log line.
+        // A field that cannot be serialised must not take the supervisor down with it.
       }
+    },
+    setLevel(next): void {
+      pino.level = next;
     },
   };
 }

@@ -3,13 +3,15 @@
  * closed union per direction, and the guards that accept only those off the channel.
  *
  * Every message carries `samovar: IPC_VERSION` and a `type`; a receiver ignores what it does
- * not know, so later issues (metrics scrapes, log-level changes) add members without breaking
- * a worker of the previous version during a rolling restart.
+ * not know, so new members (metrics scrapes, log-level changes) do not break a worker of the
+ * previous version during a rolling restart.
  * Must not: send or receive (primary.ts and worker.ts do), or hold anything not JSON-safe:
  * `process.send` serialises with JSON, so no Maps, Dates, Buffers or functions.
  */
 
 import type { Config } from '../config/index.ts';
+import type { LogLevel } from '../log/index.ts';
+import type { MetricSnapshot } from '../metrics/index.ts';
 
 /** Bumped only on an incompatible change of an existing message. */
 export const IPC_VERSION = 1;
@@ -63,7 +65,17 @@ export interface DrainMessage extends Envelope<'drain'> {
   readonly deadlineMs: number;
 }
 
-export type PrimaryMessage = StartMessage | HealthMessage | DrainMessage;
+/** Send a fresh metrics snapshot, answering with the same `id` (a scrape is under way). */
+export interface ScrapeMessage extends Envelope<'scrape'> {
+  readonly id: number;
+}
+
+/** Log at this level from now on (SIGUSR2 or `PUT /admin/log-level` on the primary). */
+export interface LogLevelMessage extends Envelope<'log-level'> {
+  readonly level: LogLevel;
+}
+
+export type PrimaryMessage = StartMessage | HealthMessage | DrainMessage | ScrapeMessage | LogLevelMessage;
 
 // ---- worker → primary ----------------------------------------------------------------------
 
@@ -103,7 +115,20 @@ export interface FailedMessage extends Envelope<'failed'> {
   readonly error: string;
 }
 
-export type WorkerMessage = HelloMessage | ReadyMessage | HeartbeatMessage | DrainedMessage | FailedMessage;
+/**
+ * A metrics snapshot: the answer to a `scrape` (its `id`), or pushed unasked (`id` 0) after each
+ * heartbeat and, `final`, once drained — what the primary keeps when the worker is gone.
+ */
+export interface MetricsMessage extends Envelope<'metrics'> {
+  readonly id: number;
+  /** Orders this worker's snapshots: the primary keeps the newest. */
+  readonly seq: number;
+  readonly final: boolean;
+  readonly families: MetricSnapshot;
+}
+
+export type WorkerMessage =
+  HelloMessage | ReadyMessage | HeartbeatMessage | DrainedMessage | FailedMessage | MetricsMessage;
 
 // ---- construction and guards ---------------------------------------------------------------
 
@@ -119,8 +144,15 @@ export function message<T extends MessageType>(
   return { samovar: IPC_VERSION, type, ...body } as ByType[T];
 }
 
-const WORKER_TYPES: ReadonlySet<string> = new Set(['hello', 'ready', 'heartbeat', 'drained', 'failed']);
-const PRIMARY_TYPES: ReadonlySet<string> = new Set(['start', 'health', 'drain']);
+const WORKER_TYPES: ReadonlySet<string> = new Set([
+  'hello',
+  'ready',
+  'heartbeat',
+  'drained',
+  'failed',
+  'metrics',
+]);
+const PRIMARY_TYPES: ReadonlySet<string> = new Set(['start', 'health', 'drain', 'scrape', 'log-level']);
 
 function isEnvelope(value: unknown, types: ReadonlySet<string>): boolean {
   if (typeof value !== 'object' || value === null) return false;

@@ -5,6 +5,7 @@
  * reconciles the live workers toward the wanted set (gunicorn's arbiter): fill empty slots
  * (with per-slot backoff), replace hung workers, retire surplus ones, advance the rolling
  * path, and tell the workers what `/readyz` should say.
+ * Metrics, the metrics port and the log level are observability.ts's: the loop reports to it.
  * Must not: parse HTTP or run handlers; act inside a signal or IPC callback (enqueue only).
  */
 
@@ -12,11 +13,15 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Config } from '../config/index.ts';
 import { loadConfigOrExit } from '../config/index.ts';
-import { clusterHealth } from './health.ts';
+import { installFatalHandlers } from '../log/index.ts';
+import { clusterHealth, readiness } from './health.ts';
+import type { Readiness } from './health.ts';
 import { createLogger } from './log.ts';
 import type { LogFields, LogLevel, LifecycleEvent } from './log.ts';
 import { message, isWorkerMessage, RetireReason } from './messages.ts';
 import type { HealthMessage, PrimaryMessage, WorkerMessage } from './messages.ts';
+import { PrimaryObservability } from './observability.ts';
+import type { ObservedPrimary } from './observability.ts';
 import { rereadConfig } from './reload.ts';
 import type { ConfigSource } from './reload.ts';
 import { Roll } from './roll.ts';
@@ -44,7 +49,7 @@ type Event =
 /** Arguments and environment the configuration is read from, now and on every SIGHUP. */
 export type PrimaryOptions = ConfigSource;
 
-export class Primary implements RollHost {
+export class Primary implements RollHost, ObservedPrimary {
   config: Config;
   /** Names the configuration workers are spawned with; never reused, even after an abort. */
   generation = 1;
@@ -58,11 +63,13 @@ export class Primary implements RollHost {
   private shutdown: Shutdown | null = null;
   private healthKey = '';
   private readonly logger = createLogger('primary');
+  private readonly observe: PrimaryObservability;
 
   constructor(config: Config, options: PrimaryOptions) {
     this.config = config;
     this.wanted = config.workers;
     this.options = options;
+    this.observe = new PrimaryObservability(this, this.logger);
   }
 
   /** Fixes the scheduling policy (before any fork, as node:cluster requires) and starts the loop. */
@@ -70,11 +77,15 @@ export class Primary implements RollHost {
     cluster.schedulingPolicy =
       this.config.cluster.schedulingPolicy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     cluster.setupPrimary({});
+    installFatalHandlers(this.logger.pino);
     onPrimarySignals((command, signal) => this.enqueue({ kind: 'command', command, signal }));
     setInterval(() => this.enqueue({ kind: 'tick' }), TICK_MS);
     const { host, port, workers } = this.config;
     const policy = this.config.cluster.schedulingPolicy;
-    this.log('info', 'start', 'primary started', { host, port, workers, schedulingPolicy: policy });
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const fields = { host, port, workers, schedulingPolicy: policy, node: process.version };
+    this.log('info', 'start', `Samovar starting ${workers} workers to serve ${url}`, fields);
+    this.observe.startMetricsServer();
     this.enqueue({ kind: 'tick' });
   }
 
@@ -126,6 +137,8 @@ export class Primary implements RollHost {
       case Command.SCALE_UP:
       case Command.SCALE_DOWN:
         return this.scale(command === Command.SCALE_UP ? 1 : -1);
+      case Command.LOG_LEVEL:
+        return this.observe.cycleLogLevel(signal);
     }
   }
 
@@ -136,6 +149,7 @@ export class Primary implements RollHost {
         // Told to drain before it could listen (the message may have beaten its IPC listener).
         if (w.retireReason !== null) return this.retire(w, w.retireReason, true);
         this.send(w, message('start', { slot: w.slot, generation: w.generation, config: w.config }));
+        this.observe.welcome(w);
         // The cluster's view now, so its `/readyz` is right from its first request.
         this.send(w, this.healthMessage());
         return;
@@ -162,11 +176,14 @@ export class Primary implements RollHost {
       case 'failed':
         this.log('error', 'error', 'worker failed to start', { ...workerFields(w), error: m.error });
         return;
+      case 'metrics':
+        return this.observe.received(w, m);
     }
   }
 
   private onExit(w: WorkerRecord, code: number, signal: string | null, now: number): void {
     this.workers.delete(w.id);
+    this.observe.exited(w);
     const slot = this.slots[w.slot];
     const wasCurrent = slot?.current === w;
     if (slot?.current === w) slot.current = null;
@@ -186,6 +203,7 @@ export class Primary implements RollHost {
   private slotFailed(slot: Slot, w: WorkerRecord, reason: RetireReason, now: number): void {
     const delayMs = slot.backoff.fail(this.config.cluster, now, w.readyAt > 0 ? now - w.readyAt : 0);
     const failures = slot.backoff.failures;
+    this.observe.restarted(reason);
     this.log('warn', 'restart', 'respawning slot', { slot: slot.index, reason, failures, delayMs });
     if (!slot.crashLooping && slot.backoff.crashLooping(this.config.cluster)) {
       slot.crashLooping = true;
@@ -237,6 +255,7 @@ export class Primary implements RollHost {
       slot.current = null;
       if (slot.index < this.wanted) slot.current = this.spawn(slot);
     }
+    this.observe.restarted(RetireReason.HANG);
     this.log('warn', 'restart', 'replacing hung worker', { slot: w.slot, reason: RetireReason.HANG });
     this.kill(w);
   }
@@ -313,6 +332,7 @@ export class Primary implements RollHost {
   retire(w: WorkerRecord, reason: RetireReason, again = false): void {
     if (w.state === WorkerState.DRAINING && !again) return;
     const { idleGraceMs, timeoutMs } = w.config.shutdown;
+    if (w.state !== WorkerState.DRAINING) this.observe.restarted(reason);
     w.retireReason = reason;
     w.state = WorkerState.DRAINING;
     // A worker drains for timeoutMs itself; the margin lets its `drained` report arrive first.
@@ -347,7 +367,7 @@ export class Primary implements RollHost {
       return;
     }
     const config = rereadConfig(this.options, this.config, this.logger);
-    if (config === null) return;
+    if (config === null) return this.observe.reloaded('invalid');
     const previous = { config: this.config, generation: this.generation };
     this.config = config;
     this.generation = ++this.lastGeneration;
@@ -364,6 +384,8 @@ export class Primary implements RollHost {
       this.generation = run.previous.generation;
     }
     const { generation, replaced } = run;
+    this.observe.reloaded(result);
+    if (result === 'ok') this.observe.setLogLevel(this.config.log.level, 'reload');
     const fields = { result, generation, replaced, durationMs: Date.now() - run.startedAt };
     this.log(result === 'ok' ? 'info' : 'error', 'reload', `reload ${result}: ${detail}`, fields);
   }
@@ -381,12 +403,21 @@ export class Primary implements RollHost {
     return this.shutdown;
   }
 
+  liveWorkers(): Iterable<WorkerRecord> {
+    return this.workers.values();
+  }
+
   // ---- health --------------------------------------------------------------------------------
 
   private healthMessage(): HealthMessage {
     const { slots, wanted } = this;
     const minWorkers = this.config.cluster.minWorkers;
     return clusterHealth({ slots, wanted, minWorkers, stopping: this.shutdown !== null });
+  }
+
+  /** The cluster's readiness, as the metrics port answers `/readyz`. */
+  readiness(): Readiness {
+    return readiness(this.healthMessage(), false);
   }
 
   /** Tells every worker when the health or the ready count changed. */

@@ -17,6 +17,8 @@ export const Command = {
   SCALE_UP: 'scale-up',
   /** SIGTTOU: one worker less. */
   SCALE_DOWN: 'scale-down',
+  /** SIGUSR2: the next log level of info → debug → trace → info, relayed to every worker. */
+  LOG_LEVEL: 'log-level',
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -27,6 +29,7 @@ export const PRIMARY_SIGNALS: Readonly<Partial<Record<NodeJS.Signals, Command>>>
   SIGQUIT: Command.HALT,
   SIGTTIN: Command.SCALE_UP,
   SIGTTOU: Command.SCALE_DOWN,
+  SIGUSR2: Command.LOG_LEVEL,
 };
 
 /** Installs the primary's handlers; each calls `enqueue` with the signal's command. */
@@ -38,12 +41,13 @@ export function onPrimarySignals(enqueue: (command: Command, signal: NodeJS.Sign
 
 /**
  * A terminal's Ctrl-C (SIGINT), Ctrl-\ (SIGQUIT) and hang-up (SIGHUP) reach every process in
- * the foreground group, workers included; SIGTTIN/SIGTTOU would stop a worker by default. The
- * primary answers all of them for the cluster, so workers ignore them. SIGTERM sent to one
+ * the foreground group, workers included; SIGTTIN/SIGTTOU would stop a worker by default, and a
+ * SIGUSR2 sent to the whole group would kill one. The primary answers all of them for the
+ * cluster, so workers ignore them. SIGTERM sent to one
  * worker alone is honoured: `onTerm` drains that worker, and the primary replaces it.
  */
 export function onWorkerSignals(onTerm: () => void): void {
-  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) {
+  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR2'] as const) {
     process.on(signal, ignoreSignal);
   }
   process.on('SIGTERM', onTerm);

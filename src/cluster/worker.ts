@@ -1,8 +1,10 @@
 /**
  * A worker process: asks the primary for its configuration (`hello` → `start`), runs the engine
  * on the shared listening socket, says `ready` only once listening, sends a heartbeat every
- * `cluster.heartbeatIntervalMs` (event-loop lag, memory, requests served), answers `/readyz`
- * from the cluster health the primary broadcasts, and drains when told to.
+ * `cluster.heartbeatIntervalMs` (event-loop lag, memory, requests served) followed by a metrics
+ * snapshot, answers the primary's scrapes, answers `/readyz` and `/healthz` itself from the
+ * cluster health the primary broadcasts, and drains when told to — pushing a final snapshot so
+ * the primary keeps its counts.
  *
  * The configuration comes over IPC, not from the worker's own argv and environment: the primary
  * validated it, and on SIGHUP a file re-read here could differ from the one it validated.
@@ -13,15 +15,20 @@ import cluster from 'node:cluster';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ELDHistogram } from 'node:perf_hooks';
 import type { Config } from '../config/index.ts';
+import { installFatalHandlers, RequestIds } from '../log/index.ts';
+import type { LogLevel as PinoLevel } from '../log/index.ts';
+import { WorkerMetrics } from '../metrics/index.ts';
+import type { ConnectionCounts } from '../metrics/index.ts';
 import { createServer } from '../server/index.ts';
-import type { Handler, Request, Response, Server } from '../server/index.ts';
+import type { Handler, Request, Response, Server, ServerOptions } from '../server/index.ts';
+import { LIVE_PATH, READY_PATH, readiness } from './health.ts';
 import { createLogger } from './log.ts';
-import { Health, isPrimaryMessage, message, RetireReason } from './messages.ts';
+import { isPrimaryMessage, message, RetireReason } from './messages.ts';
 import type { DrainMessage, HealthMessage, PrimaryMessage, StartMessage, WorkerMessage } from './messages.ts';
+import { RequestObserver } from './observe.ts';
 import { onWorkerSignals } from './signals.ts';
 
-/** Readiness for load balancers (issue 5 moves it to the health module). */
-export const READY_PATH = '/readyz';
+export { READY_PATH } from './health.ts';
 /** perf_hooks samples the loop this often; 10 ms sees a 20 ms stall and costs nothing. */
 const LAG_RESOLUTION_MS = 10;
 
@@ -35,12 +42,14 @@ export interface WorkerContext {
 /** Builds the application's handler; may be async (warm-up happens before `ready`). */
 export type AppFactory = (context: WorkerContext) => Handler | Promise<Handler>;
 
-const logger = createLogger('worker', { workerId: cluster.worker?.id ?? 0 });
+const WORKER_ID = cluster.worker?.id ?? 0;
+const logger = createLogger('worker', { workerId: WORKER_ID });
 
 class WorkerProcess {
   private readonly createApp: AppFactory;
   private server: Server | null = null;
   private config: Config | null = null;
+  private metrics: WorkerMetrics | null = null;
   private requests = 0;
   private draining = false;
   private health: HealthMessage | null = null;
@@ -52,6 +61,7 @@ class WorkerProcess {
   }
 
   run(): void {
+    installFatalHandlers(logger.pino);
     process.on('message', (m: unknown) => {
       if (isPrimaryMessage(m)) this.onMessage(m);
     });
@@ -70,39 +80,61 @@ class WorkerProcess {
       case 'drain':
         this.drain(m);
         return;
+      case 'scrape':
+        void this.pushMetrics(m.id, false);
+        return;
+      case 'log-level':
+        return setLogLevel(m.level);
     }
   }
 
   private async start(m: StartMessage): Promise<void> {
     if (this.config !== null) return;
     this.config = m.config;
+    logger.setLevel(m.config.log.level);
     const app = await this.createApp({ slot: m.slot, generation: m.generation, config: m.config });
     if (this.draining) return;
-    this.server = createServer(this.wrap(app), m.config);
+    this.server = createServer(this.wrap(app), this.serverOptions(m.config));
     const address = await this.server.listen();
     if (this.draining) return;
     this.lag.enable();
+    this.metrics?.start();
     const interval = m.config.cluster.heartbeatIntervalMs;
     this.heartbeat = setInterval(() => this.beat(), interval);
     send(message('ready', { address: address.address, port: address.port }));
     this.beat();
   }
 
-  /** Counts requests and answers `/readyz` ahead of the application. */
+  /** The configuration's engine fields plus the observation hooks and the request-id source. */
+  private serverOptions(config: Config): ServerOptions {
+    if (config.metrics.enabled) this.metrics = new WorkerMetrics(() => this.connectionCounts());
+    const observer = new RequestObserver({
+      metrics: this.metrics?.http ?? null,
+      logger: logger.pino,
+      access: config.log.access,
+      accessSampleEvery: config.log.accessSampleEvery,
+    });
+    const { onResponse, onError, onProtocolError } = observer;
+    return { ...config, onResponse, onError, onProtocolError, requestIds: new RequestIds(WORKER_ID) };
+  }
+
+  /** Counts requests and answers `/readyz` and `/healthz` ahead of the application. */
   private wrap(app: Handler): Handler {
     return (req: Request, res: Response) => {
       this.requests++;
-      if (req.path === READY_PATH && (req.method === 'GET' || req.method === 'HEAD')) return this.readyz(res);
+      const path = req.path;
+      if ((path === READY_PATH || path === LIVE_PATH) && (req.method === 'GET' || req.method === 'HEAD')) {
+        req.route = path;
+        return path === READY_PATH
+          ? this.readyz(res)
+          : void res.header('cache-control', 'no-store').send('ok\n');
+      }
       return app(req, res);
     };
   }
 
-  /** 200 when the cluster is ok or degraded above its minimum; 503 while draining or below it. */
   private readyz(res: Response): void {
-    const h = this.health;
-    const health = this.draining ? Health.STOPPING : (h?.health ?? Health.UNREADY);
-    const ok = health === Health.OK || health === Health.DEGRADED;
-    const body = { status: health, readyWorkers: h?.readyWorkers ?? 0, wantedWorkers: h?.wantedWorkers ?? 0 };
+    const { ok, body } = readiness(this.health, this.draining);
     res
       .status(ok ? 200 : 503)
       .header('cache-control', 'no-store')
@@ -125,6 +157,29 @@ class WorkerProcess {
       }),
     );
     lag.reset();
+    // The primary keeps the newest snapshot: after a crash, counts are lost for one interval at most.
+    void this.pushMetrics(0, false);
+  }
+
+  /** Sends a snapshot (`id` answers a scrape; 0 is unasked). Resolves once it is handed to IPC. */
+  private async pushMetrics(id: number, final: boolean): Promise<void> {
+    const metrics = this.metrics;
+    if (metrics === null) {
+      if (id !== 0) send(message('metrics', { id, seq: 0, final, families: [] }));
+      return;
+    }
+    try {
+      const { seq, families } = await metrics.snapshot();
+      await sendAndWait(message('metrics', { id, seq, final, families }));
+    } catch (error) {
+      logger.log('warn', 'error', 'metrics snapshot failed', { error: String(error) });
+    }
+  }
+
+  private connectionCounts(): ConnectionCounts {
+    const server = this.server;
+    if (server === null) return { open: 0, accepted: 0, closed: {} };
+    return { open: this.openConnections(), accepted: server.stats.accepted, closed: server.stats.closed };
   }
 
   private openConnections(): number {
@@ -142,13 +197,14 @@ class WorkerProcess {
       const nothing = { requests: this.requests, open: 0, idle: 0, cut: 0, durationMs: 0 };
       return this.exitAfter(message('drained', nothing));
     }
-    server.drain({ graceMs: m.graceMs, timeoutMs: m.deadlineMs }).then(
-      (result) => {
+    server
+      .drain({ graceMs: m.graceMs, timeoutMs: m.deadlineMs })
+      .then(async (result) => {
         const durationMs = Date.now() - started;
+        await this.pushMetrics(0, true);
         this.exitAfter(message('drained', { requests: this.requests, ...result, durationMs }));
-      },
-      (error: unknown) => this.failed(error),
-    );
+      })
+      .catch((error: unknown) => this.failed(error));
   }
 
   /** SIGTERM sent to this worker alone: drain with the configured shutdown settings. */
@@ -164,17 +220,38 @@ class WorkerProcess {
     this.exitAfter(message('failed', { error: text }), 1);
   }
 
-  /** Sends `last`, then exits once it is written (or at once without a channel). */
+  /** Sends `last`, then exits once it is written (or at once without a channel); the log flushes on exit. */
   private exitAfter(last: WorkerMessage, code = 0): void {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.metrics?.stop();
     if (!process.connected || process.send === undefined) process.exit(code);
     process.send(last, undefined, {}, () => process.exit(code));
   }
 }
 
+/** A level relayed by the primary; said in one line at whichever level lets an info line through. */
+function setLogLevel(level: PinoLevel): void {
+  const from = logger.pino.level;
+  if (from === level) return;
+  const say = (): void =>
+    logger.log('info', 'log-level', `log level ${from} → ${level}`, { from, to: level });
+  const sayFirst = logger.pino.isLevelEnabled('info');
+  if (sayFirst) say();
+  logger.setLevel(level);
+  if (!sayFirst) say();
+}
+
 function send(m: WorkerMessage): void {
   // No channel: the primary is gone, and node:cluster exits this worker on the disconnect.
   if (process.connected && process.send !== undefined) process.send(m, undefined, {}, ignoreError);
+}
+
+/** Like `send`, resolving once the message is written (or could not be). */
+function sendAndWait(m: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || process.send === undefined) return resolve();
+    process.send(m, undefined, {}, () => resolve());
+  });
 }
 
 function ignoreError(): void {}

@@ -163,7 +163,49 @@ export const configSchema = z.strictObject({
     ),
   }),
   log: z.strictObject({
-    level: z.enum(LOG_LEVELS).describe('Lowest pino level written; `silent` writes nothing.'),
+    level: z
+      .enum(LOG_LEVELS)
+      .describe(
+        'Lowest pino level written; `silent` writes nothing. Changeable at run time: SIGUSR2, or `PUT /admin/log-level` (docs/observability.md).',
+      ),
+    access: z
+      .enum(['on', 'off', 'sampled'])
+      .describe(
+        'Access log, one JSON line per request: `on`, `off`, or `sampled` (one request in `log.accessSampleEvery`).',
+      ),
+    accessSampleEvery: count(1).describe(
+      'With `log.access` `sampled`: one request in this many is logged (counted per worker, not random).',
+    ),
+  }),
+  metrics: z.strictObject({
+    enabled: z
+      .boolean()
+      .describe(
+        'Prometheus metrics: workers count requests and connections, the primary serves them on `metrics.port`. Off costs nothing per request.',
+      ),
+    host: z
+      .string()
+      .regex(/^[^\s]+$/)
+      .meta({
+        description:
+          'Address of the metrics port (`/metrics`, `/healthz`, `/readyz`); `127.0.0.1` keeps it off the network, `0.0.0.0` for a scraper elsewhere.',
+        allowed: 'a host name or IP address, non-empty, without whitespace',
+      }),
+    port: z
+      .int()
+      .min(0)
+      .max(65535)
+      .describe(
+        "The primary's metrics port (9464, Prometheus' registered default for exporters); 0 picks a free one.",
+      ),
+    scrapeTimeoutMs: ms().describe(
+      'How long a scrape waits for each worker; a late one is left out of that scrape and counted in `samovar_scrape_worker_errors_total`.',
+    ),
+    admin: z
+      .boolean()
+      .describe(
+        'Whether the metrics port answers `PUT /admin/log-level`; off by default, since anyone who reaches the port could use it.',
+      ),
   }),
   static: z.strictObject({
     root: z

@@ -12,11 +12,12 @@
 import type { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { DateCache } from '../http/date-cache.ts';
+import type { RequestHead } from '../http/request-head.ts';
 import { chunkSizeLine, CONTINUE_BYTES, CRLF_BYTES } from '../http/response-head.ts';
-import type { ConnectionRegistry } from './connection-state.ts';
+import { CloseReason, type ConnectionRegistry } from './connection-state.ts';
 import type { Connection } from './connection.ts';
 import type { Handler } from './handler.ts';
-import type { ErrorHook, ProtocolErrorHook, ServerOptions } from './options.ts';
+import type { ErrorHook, ProtocolErrorHook, ResponseHook, ServerOptions } from './options.ts';
 import { Phase, type Response, type ResponseHost } from './response.ts';
 
 /** What a connection needs from its server. */
@@ -29,7 +30,10 @@ export interface ConnectionContext {
   readonly drainGraceMs: number;
   readonly onError: ErrorHook;
   readonly onProtocolError: ProtocolErrorHook;
-  nextRequestId(): string;
+  readonly onResponse: ResponseHook | null;
+  readonly echoRequestIds: boolean;
+  nextRequestId(head: RequestHead): string;
+  connectionClosed(reason: CloseReason): void;
 }
 
 /** Why reading is paused; reading resumes when no bit is left. */
@@ -59,8 +63,13 @@ export abstract class ConnectionOutput implements ResponseHost {
     return this.ctx.dates.line;
   }
 
+  get echoRequestId(): boolean {
+    return this.ctx.echoRequestIds;
+  }
+
   protected abstract settle(): void;
   abstract beginClose(): void;
+  abstract closing(reason: CloseReason): void;
   protected abstract pause(reason: number): void;
   protected abstract unpause(reason: number): void;
 
@@ -85,6 +94,7 @@ export abstract class ConnectionOutput implements ResponseHost {
   deliver(res: Response, head: Buffer, body: Uint8Array | null): void {
     res.phase = Phase.DONE;
     this.responseSent(res);
+    this.observe(res);
     if (this.queue[0] !== res) {
       res.outHead = head;
       res.outBody = body;
@@ -125,6 +135,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     res.phase = Phase.DONE;
     if (tail !== null) this.write(tail);
     this.responseSent(res);
+    this.observe(res);
     this.completeFront();
     this.settle();
   }
@@ -160,6 +171,17 @@ export abstract class ConnectionOutput implements ResponseHost {
     }
   }
 
+  /** The answer is complete: one call to the response hook, if any (metrics, access log). */
+  private observe(res: Response): void {
+    const hook = this.ctx.onResponse;
+    if (hook === null) return;
+    try {
+      hook(res);
+    } catch {
+      // A hook must not throw; an observer's failure must not cost the client its answer.
+    }
+  }
+
   protected write(data: Uint8Array | string): void {
     const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
     if (ok || this.writeBlocked) return;
@@ -186,7 +208,10 @@ export abstract class ConnectionOutput implements ResponseHost {
     for (;;) {
       const done = this.queue.shift();
       if (done === undefined) break;
-      if (done.closeAfter) return this.beginClose();
+      if (done.closeAfter) {
+        this.closing(this.ctx.draining ? CloseReason.DRAIN : CloseReason.KEEPALIVE_END);
+        return this.beginClose();
+      }
       const next = this.queue[0];
       if (next === undefined) break;
       if (next.continuePending && next.phase === Phase.OPEN) {

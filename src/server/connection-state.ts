@@ -4,7 +4,9 @@
  * answered) ⇄ IDLE (keep-alive, waiting for the next request, RFC 9112 §9.3) → LINGER (our side
  * closed, reading and discarding so the client sees our last answer before any reset, RFC 9112
  * §9.6) → CLOSED.
- * Draining and, later, metrics read the registry; only `Connection.setState` writes it.
+ * Draining and metrics read the registry; only `Connection.setState` writes it.
+ * `ConnectionStats` counts connections accepted and closed (by reason) as plain integers, so
+ * counting costs an increment and metrics read the numbers only when scraped.
  * Must not: touch sockets or timers.
  */
 
@@ -50,4 +52,43 @@ export class ConnectionRegistry<C extends Stateful> {
     this.open.delete(conn);
     if (this.open.size === 0 && this.onEmpty !== null) this.onEmpty();
   }
+}
+
+/**
+ * Why a connection closed; the first reason decided wins. `keepalive_end`: an answer closed it
+ * (`Connection: close` asked, HTTP/1.0, `maxRequestsPerConnection`, a body too big to drain);
+ * `client`: the peer closed first; `timeout`: no (complete) head or body in time (408, or a
+ * silent new connection); `refused`: over `maxConnections` (503).
+ */
+export const CloseReason = {
+  CLIENT: 'client',
+  KEEPALIVE_END: 'keepalive_end',
+  IDLE_TIMEOUT: 'idle_timeout',
+  TIMEOUT: 'timeout',
+  WRITE_TIMEOUT: 'write_timeout',
+  PROTOCOL_ERROR: 'protocol_error',
+  DRAIN: 'drain',
+  ERROR: 'error',
+  REFUSED: 'refused',
+} as const;
+export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+/** Every close reason, in a fixed order (metrics export them all, zeros included). */
+export const CLOSE_REASONS: readonly CloseReason[] = Object.values(CloseReason);
+
+/** Connections accepted and closed since the server started; only the engine writes them. */
+export class ConnectionStats {
+  /** TCP connections accepted, refused ones included. */
+  accepted = 0;
+  readonly closed: Record<CloseReason, number> = {
+    client: 0,
+    keepalive_end: 0,
+    idle_timeout: 0,
+    timeout: 0,
+    write_timeout: 0,
+    protocol_error: 0,
+    drain: 0,
+    error: 0,
+    refused: 0,
+  };
 }

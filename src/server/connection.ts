@@ -22,7 +22,7 @@ import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../http/errors.ts';
 import { BodyKind, RequestHead } from '../http/request-head.ts';
 import { Outcome, RequestParser } from '../http/request-parser.ts';
 import { ConnectionOutput, Pause, type ConnectionContext } from './connection-output.ts';
-import { ConnState, type Stateful } from './connection-state.ts';
+import { CloseReason, ConnState, type Stateful } from './connection-state.ts';
 import { ConnectionTimer, TimerKind, type TimerOwner } from './connection-timer.ts';
 import { runHandler } from './handler.ts';
 import { HttpError, RequestAbortedError } from './http-error.ts';
@@ -58,6 +58,8 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   private requests = 0;
   private lingerBytes = 0;
   private lastHead: RequestHead | null = null;
+  /** Why this connection is closing; the first reason decided wins (a metrics label). */
+  private closeReason: CloseReason | null = null;
 
   constructor(socket: Socket, ctx: ConnectionContext) {
     super(socket, ctx);
@@ -127,7 +129,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.headStarted = false;
     this.lastHead = head;
     this.requests++;
-    const res = new Response(this, new Request(head, this.ctx.nextRequestId(), this.remote));
+    const res = new Response(this, new Request(head, this.ctx.nextRequestId(head), this.remote));
     this.queue.push(res);
     this.current = res;
     if (head.bodyKind !== BodyKind.NONE) res.req.body = new RequestBody(res, head.contentLength);
@@ -147,7 +149,10 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const body = res.req.body;
     this.timer.refresh();
     if (!body.push(data)) this.pause(Pause.BODY);
-    else if (body.discarded > this.ctx.options.connections.maxUnreadBodyBytes) this.halt();
+    else if (body.discarded > this.ctx.options.connections.maxUnreadBodyBytes) {
+      this.closing(CloseReason.KEEPALIVE_END);
+      this.halt();
+    }
   }
 
   private onEnd(): void {
@@ -155,22 +160,27 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.current = null;
     if (res === null) return;
     res.req.body.end();
-    if (res.forceClose || res.closeAfter) return this.halt();
+    if (res.forceClose || res.closeAfter) {
+      this.closing(CloseReason.KEEPALIVE_END);
+      return this.halt();
+    }
     if (this.queue.length >= this.ctx.options.connections.maxPipelinedRequests) this.pause(Pause.QUEUE);
   }
 
   private onParseError(code: ProtocolErrorCode): void {
-    this.report(code);
+    this.closing(CloseReason.PROTOCOL_ERROR);
     const head = this.parser.head;
     const fresh = head !== null && head !== this.lastHead ? head : null;
-    this.failRequest(PROTOCOL_ERRORS[code].status, PROTOCOL_ERRORS[code].reason, fresh);
+    const id = this.failRequest(PROTOCOL_ERRORS[code].status, PROTOCOL_ERRORS[code].reason, fresh);
+    this.report(code, id);
   }
 
   /**
    * The request being read cannot complete: answer `status` in its place (or after the answer it
-   * already has), stop parsing, and close once the queue is written.
+   * already has), stop parsing, and close once the queue is written. Returns the id of the
+   * request the error answer went to, or '' when none could go.
    */
-  private failRequest(status: number, text: string, freshHead: RequestHead | null): void {
+  private failRequest(status: number, text: string, freshHead: RequestHead | null): string {
     const cur = this.current;
     this.current = null;
     this.headStarted = false;
@@ -180,11 +190,12 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       if (cur.phase === Phase.OPEN && !cur.aborted) target = cur;
     } else {
       const head = freshHead ?? UNPARSED_HEAD;
-      target = new Response(this, new Request(head, this.ctx.nextRequestId(), this.remote));
+      target = new Response(this, new Request(head, this.ctx.nextRequestId(head), this.remote));
       this.queue.push(target);
     }
     this.halt();
     target?.answer(status, text, true);
+    return target?.req.id ?? '';
   }
 
   /** Parse nothing more; close as soon as every queued answer is written. */
@@ -195,9 +206,9 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     if (this.queue.length === 0) this.beginClose();
   }
 
-  private report(code: ProtocolErrorCode | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT'): void {
+  private report(code: ProtocolErrorCode | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT', requestId: string): void {
     try {
-      this.ctx.onProtocolError(code, this.remote);
+      this.ctx.onProtocolError(code, this.remote, requestId);
     } catch {
       // A hook must not throw; if it does, the answer still goes out.
     }
@@ -244,12 +255,19 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   }
 
   onTimeout(kind: TimerKind): void {
-    if (kind === TimerKind.HEAD && this.state === ConnState.NEW) return this.beginClose();
-    if (kind === TimerKind.IDLE) return this.beginClose();
+    if (kind === TimerKind.HEAD && this.state === ConnState.NEW) {
+      this.closing(this.ctx.draining ? CloseReason.DRAIN : CloseReason.TIMEOUT);
+      return this.beginClose();
+    }
+    if (kind === TimerKind.IDLE) {
+      this.closing(this.ctx.draining ? CloseReason.DRAIN : CloseReason.IDLE_TIMEOUT);
+      return this.beginClose();
+    }
     if (kind === TimerKind.WRITE || kind === TimerKind.LINGER) return this.checkWriteProgress(kind);
     const head = kind === TimerKind.HEAD;
-    this.report(head ? 'HEADERS_TIMEOUT' : 'BODY_TIMEOUT');
-    this.failRequest(408, head ? 'Request header timeout' : 'Request body timeout', null);
+    this.closing(CloseReason.TIMEOUT);
+    const id = this.failRequest(408, head ? 'Request header timeout' : 'Request body timeout', null);
+    this.report(head ? 'HEADERS_TIMEOUT' : 'BODY_TIMEOUT', id);
     this.settle();
   }
 
@@ -261,6 +279,17 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       const ms = kind === TimerKind.LINGER ? LINGER_MS : this.ctx.options.timeouts.writeTimeoutMs;
       return this.timer.restart(kind, ms);
     }
+    this.cut(kind === TimerKind.WRITE ? CloseReason.WRITE_TIMEOUT : CloseReason.CLIENT);
+  }
+
+  /** Records why the connection is about to close, unless a reason was already decided. */
+  closing(reason: CloseReason): void {
+    this.closeReason ??= reason;
+  }
+
+  /** Destroys the socket now, for `reason` (drain deadline, write timeout, socket error). */
+  cut(reason: CloseReason): void {
+    this.closing(reason);
     this.socket.destroy();
   }
 
@@ -295,7 +324,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
 
   private discardLingering(bytes: number): void {
     this.lingerBytes += bytes;
-    if (this.lingerBytes > LINGER_MAX_BYTES) this.socket.destroy();
+    if (this.lingerBytes > LINGER_MAX_BYTES) this.cut(CloseReason.CLIENT);
   }
 
   onPeerEnd(): void {
@@ -305,6 +334,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       return;
     }
     if (this.state === ConnState.CLOSED) return;
+    this.closing(CloseReason.CLIENT);
     const cur = this.current;
     if (cur !== null && !cur.req.body.complete)
       cur.req.body.fail(new RequestAbortedError('client closed before the body ended'));
@@ -332,6 +362,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.abandonExchanges(new RequestAbortedError('connection closed'));
     this.releaseDrainWaiters();
     this.setState(ConnState.CLOSED);
+    this.ctx.connectionClosed(this.closeReason ?? (this.peerEnded ? CloseReason.CLIENT : CloseReason.ERROR));
   }
 
   protected override pause(reason: number): void {
@@ -363,7 +394,7 @@ function onSocketFinish(this: Socket): void {
 }
 /** Resets and broken pipes are operational: the socket closes and 'close' cleans up. */
 function onSocketError(this: Socket): void {
-  this.destroy();
+  (this as OwnedSocket)[CONN].cut(CloseReason.ERROR);
 }
 function onSocketClose(this: Socket): void {
   (this as OwnedSocket)[CONN].onClose();

@@ -8,6 +8,7 @@ export { Router } from './router.ts';
 export { HttpError, RequestAbortedError } from './http-error.ts';
 export type { Handler } from './handler.ts';
 export type { Request } from './request.ts';
+export { UNMATCHED_ROUTE } from './request.ts';
 export type { Response, StreamSource, BodyInit } from './response.ts';
 export type { RequestBody } from './request-body.ts';
 export {
@@ -18,5 +19,7 @@ export {
   type ErrorHook,
   type ErrorContext,
   type ProtocolErrorHook,
+  type ResponseHook,
+  type RequestIdSource,
 } from './options.ts';
-export { ConnState } from './connection-state.ts';
+export { ConnState, CloseReason, CLOSE_REASONS, ConnectionStats } from './connection-state.ts';

@@ -4,12 +4,15 @@
  *
  * Error hooks keep the three kinds of error apart (design.md): a handler's bug goes to
  * `onError` with its request id; a protocol error to `onProtocolError`, by code, without a stack.
- * Both default to one JSON line on stderr until the log module arrives.
+ * Both default to one JSON line on stderr; the cluster worker routes them to its pino logger.
+ * Observation hooks (`onResponse`, `requestIds`) are optional and cost nothing when absent: the
+ * engine calls one function per answered request and allocates nothing for it.
  * Must not: read the environment, argv or files (src/config does), or log anything else.
  */
 
 import type { ParserLimits } from '../http/request-parser.ts';
 import type { ProtocolErrorCode } from '../http/errors.ts';
+import type { Response } from './response.ts';
 
 export interface ServerTimeouts {
   readonly headersTimeoutMs: number;
@@ -35,11 +38,32 @@ export interface ErrorContext {
 
 /** Called once per handler bug (throw, rejection, failed stream, no answer). Must not throw. */
 export type ErrorHook = (error: unknown, context: ErrorContext) => void;
-/** Called once per protocol error answered (or timeout answered with 408). Must not throw. */
+/**
+ * Called once per protocol error answered (or timeout answered with 408), with the id of the
+ * request the error answer went to ('' when none could be sent). Must not throw.
+ */
 export type ProtocolErrorHook = (
   code: ProtocolErrorCode | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT',
   remote: string,
+  requestId: string,
 ) => void;
+
+/**
+ * Called once per request whose answer is complete (whole, or the last byte of a stream handed
+ * to the socket), engine answers (400, 408, 500 …) included; `res.req` is the request. Requests
+ * whose answer never completed (client gone, stream failed) are not reported. Must not throw
+ * and must not keep `res`.
+ */
+export type ResponseHook = (res: Response) => void;
+
+/**
+ * Names requests. Given the inbound `X-Request-Id` (undefined when absent), returns the id to
+ * use: the inbound one when acceptable, else a new one. With a source set, every answer echoes
+ * the id in `X-Request-Id`.
+ */
+export interface RequestIdSource {
+  next(inbound: string | undefined): string;
+}
 
 export interface ServerOptions {
   readonly host: string;
@@ -49,6 +73,8 @@ export interface ServerOptions {
   readonly connections: ServerConnectionLimits;
   readonly onError?: ErrorHook;
   readonly onProtocolError?: ProtocolErrorHook;
+  readonly onResponse?: ResponseHook;
+  readonly requestIds?: RequestIdSource;
 }
 
 /** The same numbers as config/defaults: nginx-like head limits, Node-like keep-alive. */
@@ -86,6 +112,8 @@ export interface ServerOptionsOverrides {
   connections?: Partial<ServerConnectionLimits>;
   onError?: ErrorHook;
   onProtocolError?: ProtocolErrorHook;
+  onResponse?: ResponseHook;
+  requestIds?: RequestIdSource;
 }
 
 /** `DEFAULT_SERVER_OPTIONS` with some fields replaced, one level deep. */
@@ -118,8 +146,7 @@ export const stderrErrorHook: ErrorHook = (error, context) => {
 };
 
 /** Default `onProtocolError`: one JSON line, no stack (these are the client's mistakes, not ours). */
-export const stderrProtocolErrorHook: ProtocolErrorHook = (code, remote) => {
-  process.stderr.write(
-    JSON.stringify({ level: 'warn', time: Date.now(), msg: 'protocol error', code, remote }) + '\n',
-  );
+export const stderrProtocolErrorHook: ProtocolErrorHook = (code, remote, requestId) => {
+  const line = { level: 'warn', time: Date.now(), msg: 'protocol error', code, remote, requestId };
+  process.stderr.write(JSON.stringify(line) + '\n');
 };

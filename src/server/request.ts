@@ -13,6 +13,9 @@ import { EMPTY_BODY } from './request-body.ts';
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** The route label of a request no route matched (metrics never label by raw path). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
 export class Request {
   /** Unique within this process; names the request in error reports. */
   readonly id: string;
@@ -26,6 +29,13 @@ export class Request {
   readonly remoteAddress: string;
   /** Path parameters filled by the router (`/users/:id` → `{ id }`), percent-decoded. */
   params: Readonly<Record<string, string>> = NO_PARAMS;
+  /**
+   * The route template that matched (`/users/:id`), set by the router or a handler; a metrics
+   * label, so it must come from code, never from the request. `unmatched` until set.
+   */
+  route: string = UNMATCHED_ROUTE;
+  /** `performance.now()` when the head was parsed: the start of the request's duration. */
+  readonly startedAt: number;
   body: RequestBody = EMPTY_BODY;
   private searchParams: URLSearchParams | null = null;
   private headerMap: Record<string, string> | null = null;
@@ -36,6 +46,7 @@ export class Request {
     this.path = head.path;
     this.head = head;
     this.remoteAddress = remoteAddress;
+    this.startedAt = performance.now();
   }
 
   /** `'1.0'` or `'1.1'`. */

@@ -26,6 +26,8 @@ import type { Request } from './request.ts';
 /** What a response needs from its connection (implemented by `Connection`). */
 export interface ResponseHost {
   readonly dateLine: string;
+  /** Whether every answer carries `X-Request-Id` (the server has a request-id source). */
+  readonly echoRequestId: boolean;
   decideClose(res: Response, closeDelimited: boolean): boolean;
   deliver(res: Response, head: Buffer, body: Uint8Array | null): void;
   turn(res: Response): Promise<void>;
@@ -68,6 +70,8 @@ export class Response implements BodyOwner {
   outHead: Buffer | null = null;
   outBody: Uint8Array | null = null;
   turnResolve: (() => void) | null = null;
+  /** Body bytes of the answer (after framing is removed; 0 for HEAD, 204, 304), for metrics and logs. */
+  bodyBytes = 0;
   private readonly host: ResponseHost;
   private fieldLines = '';
   private flags = 0;
@@ -122,8 +126,9 @@ export class Response implements BodyOwner {
     this.phase = Phase.STARTED;
     const close = this.host.decideClose(this, false);
     const length = status === 204 ? -1 : status === 304 ? this.explicitLength : bytes;
-    const head = encodeHead(status, this.fieldLines, this.dateLine(), length, false, this.connection(close));
+    const head = encodeHead(status, this.lines(), this.dateLine(), length, false, this.connection(close));
     const omit = noBody || this.req.method === 'HEAD' || bytes === 0;
+    this.bodyBytes = omit ? 0 : bytes;
     if (!omit && typeof body !== 'string' && bytes > JOIN_MAX_BYTES) {
       this.host.deliver(this, Buffer.from(head, 'latin1'), body as Uint8Array);
     } else {
@@ -243,14 +248,7 @@ export class Response implements BodyOwner {
     const close = this.host.decideClose(this, !omit && !known && v10);
     const chunked = !known && !v10 && !statusForbidsBody(status);
     const length = known ? this.explicitLength : -1;
-    const head = encodeHead(
-      status,
-      this.fieldLines,
-      this.dateLine(),
-      length,
-      chunked,
-      this.connection(close),
-    );
+    const head = encodeHead(status, this.lines(), this.dateLine(), length, chunked, this.connection(close));
     this.chunked = chunked;
     return Buffer.from(head, 'latin1');
   }
@@ -285,10 +283,18 @@ export class Response implements BodyOwner {
     if (this.explicitLength >= 0 && sent !== this.explicitLength) {
       return this.fail(new Error(`streamed body shorter than its Content-Length ${this.explicitLength}`));
     }
+    this.bodyBytes = sent;
     this.host.finishStream(
       this,
       prefix !== null ? joinBuffers(prefix, this.chunked) : this.chunked ? LAST_CHUNK_BYTES : null,
     );
+  }
+
+  /** The handler's field lines, plus the request id when the server echoes it. */
+  private lines(): string {
+    if (!this.host.echoRequestId) return this.fieldLines;
+    // The id is safe to echo: the id source accepts only short ids of token characters.
+    return this.fieldLines + 'X-Request-Id: ' + this.req.id + '\r\n';
   }
 
   private dateLine(): string {

@@ -11,7 +11,7 @@
 
 import type { Handler } from './handler.ts';
 import { HttpError } from './http-error.ts';
-import type { Request } from './request.ts';
+import { UNMATCHED_ROUTE, type Request } from './request.ts';
 import type { Response } from './response.ts';
 
 interface Node {
@@ -20,10 +20,12 @@ interface Node {
   readonly methods: Map<string, Handler>;
   /** `Allow` value for this path, rebuilt when a method is added. */
   allow: string;
+  /** The path as registered (`/users/:id`): the request's route label for metrics and logs. */
+  template: string;
 }
 
 function newNode(): Node {
-  return { statics: new Map(), param: null, methods: new Map(), allow: '' };
+  return { statics: new Map(), param: null, methods: new Map(), allow: '', template: UNMATCHED_ROUTE };
 }
 
 export class Router {
@@ -53,6 +55,7 @@ export class Router {
     if (node.methods.has(method)) throw new TypeError(`route ${method} ${path} is registered twice`);
     node.methods.set(method, handler);
     node.allow = allowOf(node.methods);
+    node.template = path;
     return this;
   }
 
@@ -65,10 +68,12 @@ export class Router {
     const method = req.method;
     const node = this.match(req);
     if (node === null) {
+      req.route = UNMATCHED_ROUTE;
       // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): it is up.
       if (method === 'OPTIONS' && req.path === '*') return void res.status(204).send();
       return void res.status(404).send('Not Found\n');
     }
+    req.route = node.template;
     const handler = node.methods.get(method) ?? (method === 'HEAD' ? node.methods.get('GET') : undefined);
     if (handler !== undefined) return handler(req, res);
     if (method === 'OPTIONS') return void res.status(204).header('allow', node.allow).send();

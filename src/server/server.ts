@@ -11,13 +11,16 @@ import { Buffer } from 'node:buffer';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { DateCache } from '../http/date-cache.ts';
 import { Connection, type ConnectionContext, LINGER_MS } from './connection.ts';
+import type { RequestHead } from '../http/request-head.ts';
 import type { ConnState } from './connection-state.ts';
-import { ConnectionRegistry } from './connection-state.ts';
+import { CloseReason, ConnectionRegistry, ConnectionStats } from './connection-state.ts';
 import type { Handler } from './handler.ts';
 import {
   DEFAULT_SERVER_OPTIONS,
   type ErrorHook,
   type ProtocolErrorHook,
+  type RequestIdSource,
+  type ResponseHook,
   type ServerOptions,
   stderrErrorHook,
   stderrProtocolErrorHook,
@@ -54,12 +57,17 @@ export class Server implements ConnectionContext {
   readonly registry = new ConnectionRegistry<Connection>();
   readonly onError: ErrorHook;
   readonly onProtocolError: ProtocolErrorHook;
+  readonly onResponse: ResponseHook | null;
+  readonly echoRequestIds: boolean;
+  /** Connections accepted and closed by reason (metrics read them at scrape time). */
+  readonly stats = new ConnectionStats();
   draining = false;
   drainGraceMs = DRAIN_GRACE_MS;
   private readonly listener: net.Server;
   private readonly refused = new Set<Socket>();
   private dateTimer: NodeJS.Timeout | null = null;
   private requestSeq = 0;
+  private readonly requestIds: RequestIdSource | null;
   private drainResult: Promise<DrainResult> | null = null;
 
   constructor(handler: Handler, options: ServerOptions = DEFAULT_SERVER_OPTIONS) {
@@ -67,6 +75,9 @@ export class Server implements ConnectionContext {
     this.options = options;
     this.onError = options.onError ?? stderrErrorHook;
     this.onProtocolError = options.onProtocolError ?? stderrProtocolErrorHook;
+    this.onResponse = options.onResponse ?? null;
+    this.requestIds = options.requestIds ?? null;
+    this.echoRequestIds = this.requestIds !== null;
     // allowHalfOpen: a client may send its request then FIN and still wait for the answer.
     this.listener = net.createServer(
       { allowHalfOpen: true, noDelay: true, highWaterMark: options.connections.writeHighWaterMarkBytes },
@@ -92,19 +103,32 @@ export class Server implements ConnectionContext {
     return this.listener.address() as AddressInfo;
   }
 
-  nextRequestId(): string {
-    return String(++this.requestSeq);
+  /** The id of a new request: from the id source (inbound `X-Request-Id` considered), else a counter. */
+  nextRequestId(head: RequestHead): string {
+    const ids = this.requestIds;
+    if (ids === null) return String(++this.requestSeq);
+    return ids.next(head.get('x-request-id'));
   }
 
   accept(socket: Socket): void {
-    if (this.draining) return void socket.destroy();
+    this.stats.accepted++;
+    if (this.draining) {
+      this.stats.closed.drain++;
+      return void socket.destroy();
+    }
     if (this.registry.size >= this.options.connections.maxConnections) return this.refuse(socket);
     new Connection(socket, this);
+  }
+
+  /** Called once by each connection when its socket has closed. */
+  connectionClosed(reason: CloseReason): void {
+    this.stats.closed[reason]++;
   }
 
   /** Over the limit: one fixed 503, then the same bounded lingering close as a connection. */
   private refuse(socket: Socket): void {
     // Refused sockets are bounded too, or a flood would turn them into the resource exhausted.
+    this.stats.closed[CloseReason.REFUSED]++;
     if (this.refused.size >= this.options.connections.maxConnections) return void socket.destroy();
     this.refused.add(socket);
     (socket as Socket & { [SERVER]: Server })[SERVER] = this;
@@ -145,7 +169,7 @@ export class Server implements ConnectionContext {
       const deadline = setTimeout(() => {
         // A lingering connection has already delivered its last answer: ending it cuts nothing.
         result.cut = this.registry.size - this.registry.counts.linger;
-        for (const conn of this.registry.open) conn.destroy();
+        for (const conn of this.registry.open) conn.cut(CloseReason.DRAIN);
       }, timeoutMs);
       if (this.registry.size === 0) return done();
       this.registry.onEmpty = done;
@@ -157,7 +181,7 @@ export class Server implements ConnectionContext {
     await this.drain({ graceMs: 0, timeoutMs: 0 });
   }
 
-  /** How many connections are in each state (for tests and, later, metrics). */
+  /** How many connections are in each state (for tests and metrics). */
   connectionCounts(): Readonly<Record<ConnState, number>> {
     return this.registry.counts;
   }

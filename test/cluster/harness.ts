@@ -160,6 +160,9 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
     SAMOVAR_HOST: '127.0.0.1',
     SAMOVAR_PORT: String(port),
     SAMOVAR_WORKERS: '2',
+    // Tests run in parallel: a free metrics port each, and no access lines unless a test wants them.
+    SAMOVAR_METRICS_PORT: '0',
+    SAMOVAR_LOG_ACCESS: 'off',
     ...options.env,
   };
   const inherited = Object.fromEntries(

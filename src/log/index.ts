@@ -1,0 +1,16 @@
+/**
+ * Samovar's logging: the pino logger (logger.ts), request ids (request-id.ts) and the access
+ * log (access.ts). A leaf: imports nothing of http, server or cluster.
+ * Must not: hold logic of its own.
+ */
+export {
+  createLogger,
+  installFatalHandlers,
+  stdoutDestination,
+  PIPE_BUF_BYTES,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+} from './logger.ts';
+export { RequestIds, isSafeRequestId, bootPrefix, MAX_REQUEST_ID_LENGTH } from './request-id.ts';
+export { AccessLog, AccessMode, ACCESS_EVENT, roundMs, type AccessRecord } from './access.ts';

@@ -1,0 +1,204 @@
+/**
+ * The engine's metrics in one worker: requests by method, route and status (count, duration,
+ * request and response body sizes), protocol errors by code, and connections (open, accepted,
+ * closed by reason) read from the engine's own integer counters only when a snapshot is taken.
+ *
+ * Bounded labels: `method` is one of the RFC 9110 methods or `_OTHER` (OpenTelemetry's rule),
+ * `route` is the router's template (`/users/:id`), `unmatched`, or past MAX_ROUTES distinct
+ * templates `_overflow`; `status_code` is a three-digit integer. A raw path never becomes a label.
+ *
+ * Hot path: `observe` finds the label set's cells through a Map by route, an array by method
+ * index and a Map by status — all existing keys, so a label set seen before allocates nothing
+ * and costs one increment and three bucket scans.
+ * Must not: know about sockets, requests or responses (the caller passes plain values).
+ */
+
+import { BODY_BUCKETS_BYTES, DURATION_BUCKETS_S } from './buckets.ts';
+import { CounterFamily, HistogramFamily, computedFamily } from './family.ts';
+import type { CounterCell, FamilySnapshot, HistogramCell, Sample } from './family.ts';
+
+/** RFC 9110 §9 methods plus PATCH (RFC 5789); anything else is `_OTHER`. */
+export const METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  '_OTHER',
+] as const;
+const OTHER_INDEX = METHODS.length - 1;
+
+/** Distinct route labels kept per worker; a router has far fewer, a bug that labels by path more. */
+export const MAX_ROUTES = 256;
+export const OVERFLOW_ROUTE = '_overflow';
+
+/** How many connections the engine has open, has accepted, and has closed by reason. */
+export interface ConnectionCounts {
+  readonly open: number;
+  readonly accepted: number;
+  readonly closed: Readonly<Record<string, number>>;
+}
+
+export function methodIndex(method: string): number {
+  switch (method) {
+    case 'GET':
+      return 0;
+    case 'HEAD':
+      return 1;
+    case 'POST':
+      return 2;
+    case 'PUT':
+      return 3;
+    case 'DELETE':
+      return 4;
+    case 'CONNECT':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+    case 'TRACE':
+      return 7;
+    case 'PATCH':
+      return 8;
+    default:
+      return OTHER_INDEX;
+  }
+}
+
+/** The cells of one (method, route, status) label set. */
+interface Series {
+  readonly requests: CounterCell;
+  readonly duration: HistogramCell;
+  readonly requestBytes: HistogramCell;
+  readonly responseBytes: HistogramCell;
+}
+
+type ByStatus = Map<number, Series>;
+
+export class HttpMetrics {
+  private readonly requests = new CounterFamily(
+    'http_server_requests_total',
+    'Requests answered, by method, route template and status code.',
+  );
+  private readonly duration = new HistogramFamily(
+    'http_server_request_duration_seconds',
+    'Time from the request head parsed to the answer complete, by method, route and status code.',
+    DURATION_BUCKETS_S,
+  );
+  private readonly requestBytes = new HistogramFamily(
+    'http_server_request_body_bytes',
+    'Request body bytes received (de-chunked) by the time of the answer, by method, route and status code.',
+    BODY_BUCKETS_BYTES,
+  );
+  private readonly responseBytes = new HistogramFamily(
+    'http_server_response_body_bytes',
+    'Response body bytes sent (without framing; 0 for HEAD, 204, 304), by method, route and status code.',
+    BODY_BUCKETS_BYTES,
+  );
+  private readonly protocolErrors = new CounterFamily(
+    'http_server_protocol_errors_total',
+    'Requests refused as malformed or too slow, by protocol error code.',
+  );
+  private readonly routes = new Map<string, (ByStatus | undefined)[]>();
+  private readonly errorCells = new Map<string, CounterCell>();
+  private readonly connections: (() => ConnectionCounts) | null;
+
+  constructor(connections: (() => ConnectionCounts) | null = null) {
+    this.connections = connections;
+  }
+
+  /** Counts one answered request. No allocation once its label set has been seen. */
+  observe(
+    method: string,
+    route: string,
+    status: number,
+    requestBytes: number,
+    responseBytes: number,
+    seconds: number,
+  ): void {
+    const mi = methodIndex(method);
+    let byMethod = this.routes.get(route);
+    if (byMethod === undefined) byMethod = this.addRoute(route);
+    let byStatus = byMethod[mi];
+    if (byStatus === undefined) byMethod[mi] = byStatus = new Map();
+    let series = byStatus.get(status);
+    if (series === undefined) series = this.addSeries(byStatus, mi, this.routeLabel(route), status);
+    series.requests.value++;
+    series.duration.observe(seconds);
+    series.requestBytes.observe(requestBytes);
+    series.responseBytes.observe(responseBytes);
+  }
+
+  protocolError(code: string): void {
+    let cell = this.errorCells.get(code);
+    if (cell === undefined) {
+      cell = this.protocolErrors.cell({ code });
+      this.errorCells.set(code, cell);
+    }
+    cell.value++;
+  }
+
+  snapshot(): FamilySnapshot[] {
+    const families = [
+      this.requests.snapshot(),
+      this.duration.snapshot(),
+      this.requestBytes.snapshot(),
+      this.responseBytes.snapshot(),
+      this.protocolErrors.snapshot(),
+    ];
+    if (this.connections !== null) families.push(...connectionFamilies(this.connections()));
+    return families;
+  }
+
+  private addRoute(route: string): (ByStatus | undefined)[] {
+    // Past the cap every new route shares one entry (and one label): memory stays bounded too.
+    if (this.routes.size >= MAX_ROUTES) {
+      const overflow = this.routes.get(OVERFLOW_ROUTE);
+      if (overflow !== undefined) return overflow;
+      route = OVERFLOW_ROUTE;
+    }
+    const byMethod = new Array<ByStatus | undefined>(METHODS.length).fill(undefined);
+    this.routes.set(route, byMethod);
+    return byMethod;
+  }
+
+  private routeLabel(route: string): string {
+    return this.routes.has(route) ? route : OVERFLOW_ROUTE;
+  }
+
+  private addSeries(byStatus: ByStatus, mi: number, route: string, status: number): Series {
+    const labels = { method: METHODS[mi] as string, route, status_code: String(status) };
+    const series: Series = {
+      requests: this.requests.cell(labels),
+      duration: this.duration.cell(labels),
+      requestBytes: this.requestBytes.cell(labels),
+      responseBytes: this.responseBytes.cell(labels),
+    };
+    byStatus.set(status, series);
+    return series;
+  }
+}
+
+function connectionFamilies(c: ConnectionCounts): FamilySnapshot[] {
+  const closed: Sample[] = Object.entries(c.closed).map(([reason, value]) => ({ value, labels: { reason } }));
+  return [
+    computedFamily('http_server_active_connections', 'Connections open now.', 'gauge', [
+      { value: c.open, labels: {} },
+    ]),
+    computedFamily(
+      'http_server_connections_total',
+      'Connections accepted (refused ones included).',
+      'counter',
+      [{ value: c.accepted, labels: {} }],
+    ),
+    computedFamily(
+      'http_server_connections_closed_total',
+      'Connections closed, by reason (client, keepalive_end, idle_timeout, timeout, write_timeout, protocol_error, drain, error, refused).',
+      'counter',
+      closed,
+    ),
+  ];
+}

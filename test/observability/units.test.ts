@@ -1,0 +1,334 @@
+/**
+ * The observability modules on their own, without processes: request ids, the HTTP metric cells
+ * (label bounds, no allocation on the hot path), the text format, the cluster aggregate
+ * (policies, retired totals, workers left out of a scrape) and the scrape bookkeeping.
+ */
+
+import { Writable } from 'node:stream';
+import v8 from 'node:v8';
+import { Counter, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import {
+  AccessLog,
+  createLogger,
+  isSafeRequestId,
+  MAX_REQUEST_ID_LENGTH,
+  RequestIds,
+} from '../../src/log/index.ts';
+import { Scrapes } from '../../src/cluster/scrape.ts';
+import {
+  ClusterAggregate,
+  HttpMetrics,
+  MAX_ROUTES,
+  renderFamilies,
+  type FamilySnapshot,
+} from '../../src/metrics/index.ts';
+import { parseExposition, sum } from './support.ts';
+
+describe('request ids', () => {
+  it.each([
+    ['abc-123', true],
+    ['0f8fad5b-d9cb-469f-a165-70867728950e', true],
+    ['svc:a/b+c=@~_.', true],
+    ['x'.repeat(MAX_REQUEST_ID_LENGTH), true],
+    ['x'.repeat(MAX_REQUEST_ID_LENGTH + 1), false],
+    ['', false],
+    ['a b', false],
+    ['a"b', false],
+    ['a\r\nX-Evil: 1', false],
+    ['<script>', false],
+    ['tée', false],
+    ['a,b', false],
+  ])('%j is safe: %s', (id, safe) => {
+    expect(isSafeRequestId(id)).toBe(safe);
+  });
+
+  it('keeps a safe inbound id and makes unique ones otherwise', () => {
+    const a = new RequestIds(1, 'boot01');
+    const b = new RequestIds(2, 'boot01');
+    expect(a.next('given-1')).toBe('given-1');
+    expect(a.next('bad id')).toBe('boot01-1-1');
+    expect(a.next(undefined)).toBe('boot01-1-2');
+    expect(b.next(undefined)).toBe('boot01-2-1');
+    const ids = new Set(Array.from({ length: 1000 }, () => a.next(undefined)));
+    expect(ids.size).toBe(1000);
+    expect(new RequestIds(1).next(undefined)).not.toBe(new RequestIds(1).next(undefined));
+  });
+});
+
+describe('access log', () => {
+  function capture(): { lines: string[]; stream: Writable } {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done): void {
+        lines.push(
+          ...chunk
+            .toString('utf8')
+            .split('\n')
+            .filter((l) => l !== ''),
+        );
+        done();
+      },
+    });
+    return { lines, stream };
+  }
+  const record = {
+    reqId: 'r-1',
+    method: 'GET',
+    path: '/a"b\\c',
+    route: 'unmatched',
+    status: 404,
+    bytes: 10,
+    reqBytes: 0,
+    durationMs: 0.25,
+    remote: '127.0.0.1:1234',
+    userAgent: 'evil"\n{"level":"fatal"}',
+  };
+
+  it('writes pino-shaped JSON lines that no client string can break', async () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({
+      level: 'info',
+      base: { role: 'worker', workerId: 3 },
+      destination: stream,
+    });
+    const access = new AccessLog(logger, 'on', 1);
+    logger.info({ event: 'before' }, 'first');
+    if (access.wanted()) access.write(record);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(2);
+    const line = JSON.parse(lines[1] as string) as Record<string, unknown>;
+    expect(Object.keys(line)).toEqual(
+      Object.keys({ level: 0, time: 0, pid: 0, role: 0, workerId: 0, event: 0, ...record, msg: 0 }),
+    );
+    expect(line).toMatchObject({
+      level: 'info',
+      pid: process.pid,
+      role: 'worker',
+      workerId: 3,
+      event: 'access',
+      msg: 'request',
+      ...record,
+    });
+    expect(Object.keys(JSON.parse(lines[0] as string) as object).slice(0, 5)).toEqual([
+      'level',
+      'time',
+      'pid',
+      'role',
+      'workerId',
+    ]);
+  });
+
+  it('follows the logger level and samples one in N', () => {
+    const { stream } = capture();
+    const logger = createLogger({ level: 'info', base: {}, destination: stream });
+    const sampled = new AccessLog(logger, 'sampled', 4);
+    expect(Array.from({ length: 12 }, () => sampled.wanted()).filter(Boolean)).toHaveLength(3);
+    const on = new AccessLog(logger, 'on', 1);
+    logger.level = 'warn';
+    expect(on.wanted()).toBe(false);
+    logger.level = 'debug';
+    expect(on.wanted()).toBe(true);
+    expect(new AccessLog(logger, 'off', 1).wanted()).toBe(false);
+  });
+});
+
+function familiesOf(m: HttpMetrics): FamilySnapshot[] {
+  return m.snapshot();
+}
+
+describe('HTTP metrics', () => {
+  it('labels by method, route template and status; unknown methods are _OTHER', () => {
+    const m = new HttpMetrics();
+    m.observe('GET', '/users/:id', 200, 0, 10, 0.002);
+    m.observe('GET', '/users/:id', 200, 0, 30, 0.2);
+    m.observe('BREW', 'unmatched', 405, 5, 0, 0.001);
+    const e = parseExposition(renderFamilies(familiesOf(m)));
+    expect(
+      sum(e, 'http_server_requests_total', { method: 'GET', route: '/users/:id', status_code: '200' }),
+    ).toBe(2);
+    expect(sum(e, 'http_server_requests_total', { method: '_OTHER' })).toBe(1);
+    expect(sum(e, 'http_server_response_body_bytes_sum')).toBe(40);
+    expect(sum(e, 'http_server_request_body_bytes_sum')).toBe(5);
+    expect(sum(e, 'http_server_request_duration_seconds_bucket', { route: '/users/:id', le: '0.0025' })).toBe(
+      1,
+    );
+    expect(sum(e, 'http_server_request_duration_seconds_bucket', { route: '/users/:id', le: '0.25' })).toBe(
+      2,
+    );
+  });
+
+  it('caps distinct routes: past MAX_ROUTES they share `_overflow`', () => {
+    const m = new HttpMetrics();
+    for (let i = 0; i < MAX_ROUTES + 50; i++) m.observe('GET', `/r${i}`, 200, 0, 0, 0);
+    const e = parseExposition(renderFamilies(familiesOf(m)));
+    const routes = new Set(
+      e.samples.filter((s) => s.name === 'http_server_requests_total').map((s) => s.labels.route),
+    );
+    expect(routes.size).toBe(MAX_ROUTES + 1);
+    expect(sum(e, 'http_server_requests_total', { route: '_overflow' })).toBe(50);
+  });
+
+  it('counts without allocating: a million observations cause no garbage collection', () => {
+    const m = new HttpMetrics();
+    const routes = ['/', '/users/:id', 'unmatched'];
+    const methods = ['GET', 'POST', 'PATCH'];
+    for (let i = 0; i < 1000; i++)
+      m.observe(methods[i % 3] as string, routes[i % 3] as string, 200 + (i % 2), 0, 13, 0.001);
+    const gcs = (work: () => void): number => {
+      const profiler = new v8.GCProfiler();
+      profiler.start();
+      work();
+      return profiler.stop()?.statistics.length ?? 0;
+    };
+    const ours = gcs(() => {
+      for (let i = 0; i < 1_000_000; i++) {
+        m.observe(methods[i % 3] as string, routes[i % 3] as string, 200 + (i % 2), i & 1023, 13, 0.001);
+      }
+    });
+    // The same loop through prom-client's labelled counter allocates (a label hash per call).
+    const registry = new Registry();
+    const counter = new Counter({
+      name: 'x_total',
+      help: 'x',
+      labelNames: ['method', 'route'],
+      registers: [registry],
+    });
+    const theirs = gcs(() => {
+      for (let i = 0; i < 1_000_000; i++) counter.inc({ method: methods[i % 3], route: routes[i % 3] });
+    });
+    expect(ours).toBe(0);
+    expect(theirs).toBeGreaterThan(0);
+  });
+});
+
+describe('text format', () => {
+  it('escapes label values and help, and orders histogram lines', () => {
+    const text = renderFamilies([
+      {
+        name: 'a_total',
+        help: 'line\\one\ntwo',
+        type: 'counter',
+        values: [{ value: 1, labels: { p: 'x"y\\z\nw' } }],
+      },
+      {
+        name: 'h',
+        help: 'h',
+        type: 'histogram',
+        values: [
+          { value: 3, labels: {}, metricName: 'h_count' },
+          { value: 3, labels: { le: '+Inf' }, metricName: 'h_bucket' },
+          { value: 2, labels: { le: 1 }, metricName: 'h_bucket' },
+          { value: 0.5, labels: {}, metricName: 'h_sum' },
+          { value: 1, labels: { le: 0.1 }, metricName: 'h_bucket' },
+        ],
+      },
+      { name: 'g', help: 'g', type: 'gauge', values: [{ value: null, labels: {} }] },
+    ]);
+    expect(text).toBe(
+      [
+        '# HELP a_total line\\\\one\\ntwo',
+        '# TYPE a_total counter',
+        'a_total{p="x\\"y\\\\z\\nw"} 1',
+        '# HELP h h',
+        '# TYPE h histogram',
+        'h_bucket{le="0.1"} 1',
+        'h_bucket{le="1"} 2',
+        'h_bucket{le="+Inf"} 3',
+        'h_sum 0.5',
+        'h_count 3',
+        '# HELP g g',
+        '# TYPE g gauge',
+        'g NaN',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+const counter = (n: number): FamilySnapshot => ({
+  name: 'http_server_requests_total',
+  help: 'r',
+  type: 'counter',
+  values: [{ value: n, labels: { method: 'GET' } }],
+});
+const gauge = (name: string, n: number): FamilySnapshot => ({
+  name,
+  help: name,
+  type: 'gauge',
+  values: [{ value: n, labels: {} }],
+});
+
+describe('cluster aggregate', () => {
+  it('sums amounts, labels per-process values by worker, keeps one info series', () => {
+    const agg = new ClusterAggregate();
+    const info: FamilySnapshot = {
+      name: 'nodejs_version_info',
+      help: 'v',
+      type: 'gauge',
+      values: [{ value: 1, labels: { version: 'v24' } }],
+    };
+    agg.update('1', 1, [
+      counter(3),
+      gauge('process_resident_memory_bytes', 100),
+      gauge('process_start_time_seconds', 10),
+      info,
+    ]);
+    agg.update('2', 1, [
+      counter(4),
+      gauge('process_resident_memory_bytes', 50),
+      gauge('process_start_time_seconds', 20),
+      info,
+    ]);
+    const e = parseExposition(
+      agg.render([gauge('process_start_time_seconds', 5), info], new Set(['1', '2'])),
+    );
+    expect(sum(e, 'http_server_requests_total')).toBe(7);
+    expect(sum(e, 'process_resident_memory_bytes')).toBe(150);
+    expect(
+      e.samples.filter((s) => s.name === 'process_start_time_seconds').map((s) => s.labels.worker),
+    ).toEqual(['1', '2', 'primary']);
+    expect(e.samples.filter((s) => s.name === 'nodejs_version_info').map((s) => s.value)).toEqual([1]);
+  });
+
+  it('never lets a counter go down: stale snapshots are ignored, retired workers kept', () => {
+    const agg = new ClusterAggregate();
+    agg.update('1', 2, [counter(10), gauge('process_resident_memory_bytes', 100)]);
+    agg.update('1', 1, [counter(5)]); // older, arriving late
+    agg.update('2', 1, [counter(1)]);
+    const total = (fresh: string[]): number =>
+      sum(parseExposition(agg.render([], new Set(fresh))), 'http_server_requests_total');
+    expect(total(['1', '2'])).toBe(11);
+    // Worker 1 did not answer this scrape: its gauges are left out, its counters are not.
+    const stale = parseExposition(agg.render([], new Set(['2'])));
+    expect(sum(stale, 'http_server_requests_total')).toBe(11);
+    expect(stale.samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(false);
+    agg.retire('1');
+    agg.update('3', 1, [counter(2)]);
+    expect(total(['2', '3'])).toBe(13);
+    agg.retire('2');
+    agg.retire('3');
+    expect(total([])).toBe(13);
+    expect(agg.retiredCount).toBe(3);
+  });
+});
+
+describe('scrapes', () => {
+  it('ends when every worker answered, or at the timeout with the rest missed', async () => {
+    const scrapes = new Scrapes();
+    const asked: number[] = [];
+    const targets = ['1', '2', '3'].map((key) => ({
+      key,
+      ask: (id: number) => (asked.push(id), key !== '3'),
+    }));
+    const pending = scrapes.run(targets, 10_000);
+    const id = asked[0] as number;
+    scrapes.answered('1', id);
+    scrapes.gone('2');
+    expect(await pending).toEqual({ fresh: new Set(['1']), missed: 2 });
+    const started = Date.now();
+    const late = await scrapes.run([{ key: '9', ask: () => true }], 50);
+    expect(late.missed).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
