@@ -115,7 +115,10 @@ class WorkerProcess {
       accessSampleEvery: config.log.accessSampleEvery,
     });
     const { onResponse, onError, onProtocolError } = observer;
-    return { ...config, onResponse, onError, onProtocolError, requestIds: new RequestIds(WORKER_ID) };
+    const onAcceptError = (code: string, pauseMs: number): void =>
+      logger.log('warn', 'error', 'accept failed; pausing', { code, pauseMs });
+    const requestIds = new RequestIds(WORKER_ID);
+    return { ...config, onResponse, onError, onProtocolError, onAcceptError, requestIds };
   }
 
   /** Counts requests and answers `/readyz` and `/healthz` ahead of the application. */
@@ -145,7 +148,7 @@ class WorkerProcess {
     const lag = this.lag;
     // With no sample yet (a blocked loop, or the first tick) the histogram reads NaN / 0.
     const mean = Number.isFinite(lag.mean) ? lag.mean / 1e6 : 0;
-    const memory = process.memoryUsage();
+    const memory = memoryUsage();
     send(
       message('heartbeat', {
         lagMeanMs: Math.round(mean * 100) / 100,
@@ -239,6 +242,23 @@ function setLogLevel(level: PinoLevel): void {
   if (sayFirst) say();
   logger.setLevel(level);
   if (!sayFirst) say();
+}
+
+let lastMemory = { rss: 0, heapUsed: 0 };
+
+/**
+ * `process.memoryUsage()` reads /proc/self: out of file descriptors (EMFILE) it throws, and a
+ * heartbeat that throws takes the worker down exactly when it is under a flood. The last good
+ * reading stands in until descriptors come back (test/hardening/floods.test.ts found this).
+ */
+function memoryUsage(): { rss: number; heapUsed: number } {
+  try {
+    const { rss, heapUsed } = process.memoryUsage();
+    lastMemory = { rss, heapUsed };
+  } catch {
+    // Out of descriptors: keep the last reading.
+  }
+  return lastMemory;
 }
 
 function send(m: WorkerMessage): void {

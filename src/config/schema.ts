@@ -162,6 +162,36 @@ export const configSchema = z.strictObject({
       "Stop reading the socket while its write buffer holds more than this; 64 KiB, Node's stream default since v22.",
     ),
   }),
+  overload: z.strictObject({
+    maxEventLoopLagMs: msOrZero().describe(
+      "While a worker's event loop runs later than this, new requests get 503 with `Retry-After` instead of queueing; 0 off (docs/hardening.md).",
+    ),
+    maxInFlightRequests: count(0).describe(
+      'Requests a worker may have parsed and not yet answered; beyond it new ones get 503 with `Retry-After`; 0 off.',
+    ),
+  }),
+  rateLimit: z.strictObject({
+    enabled: z
+      .boolean()
+      .describe(
+        'Per-client rate limit (token bucket) in each worker: over it, 429 with `Retry-After`. Per worker, not cluster-wide: see docs/hardening.md.',
+      ),
+    requestsPerSecond: count(1).describe(
+      "Each client's sustained rate, per worker (tokens refilled per second).",
+    ),
+    burst: count(1).describe('Requests a client may make at once before the rate applies (bucket size).'),
+    trustedHeader: z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]*$/)
+      .meta({
+        description:
+          'Header naming the client (its last element, e.g. `x-forwarded-for`) when a proxy in front sets it; empty keys clients by peer address.',
+        allowed: 'a header name (token characters), or empty',
+      }),
+    maxClients: count(1).describe(
+      'Clients tracked per worker; beyond it the least recently seen is forgotten (bounds the memory a spray of addresses can take).',
+    ),
+  }),
   log: z.strictObject({
     level: z
       .enum(LOG_LEVELS)

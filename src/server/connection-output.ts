@@ -18,6 +18,7 @@ import { CloseReason, type ConnectionRegistry } from './connection-state.ts';
 import type { Connection } from './connection.ts';
 import type { Handler } from './handler.ts';
 import type { ErrorHook, ProtocolErrorHook, ResponseHook, ServerOptions } from './options.ts';
+import type { LoadMonitor } from './overload.ts';
 import { Phase, type Response, type ResponseHost } from './response.ts';
 
 /** What a connection needs from its server. */
@@ -32,8 +33,12 @@ export interface ConnectionContext {
   readonly onProtocolError: ProtocolErrorHook;
   readonly onResponse: ResponseHook | null;
   readonly echoRequestIds: boolean;
+  /** Exchanges in flight over every connection, and the overload decision (overload.ts). */
+  readonly load: LoadMonitor;
   nextRequestId(head: RequestHead): string;
   connectionClosed(reason: CloseReason): void;
+  /** Overload (503) and rate limit (429): true when `res` was answered in its handler's place. */
+  shed(res: Response, peer: string | undefined): boolean;
 }
 
 /** Why reading is paused; reading resumes when no bit is left. */
@@ -208,6 +213,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     for (;;) {
       const done = this.queue.shift();
       if (done === undefined) break;
+      this.ctx.load.inFlight--;
       if (done.closeAfter) {
         this.closing(this.ctx.draining ? CloseReason.DRAIN : CloseReason.KEEPALIVE_END);
         return this.beginClose();

@@ -21,5 +21,8 @@ export {
   type ProtocolErrorHook,
   type ResponseHook,
   type RequestIdSource,
+  type AcceptErrorHook,
 } from './options.ts';
+export type { OverloadOptions } from './overload.ts';
+export type { RateLimitOptions } from './rate-limit.ts';
 export { ConnState, CloseReason, CLOSE_REASONS, ConnectionStats } from './connection-state.ts';

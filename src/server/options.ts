@@ -12,6 +12,8 @@
 
 import type { ParserLimits } from '../http/request-parser.ts';
 import type { ProtocolErrorCode } from '../http/errors.ts';
+import type { OverloadOptions } from './overload.ts';
+import type { RateLimitOptions } from './rate-limit.ts';
 import type { Response } from './response.ts';
 
 export interface ServerTimeouts {
@@ -65,14 +67,25 @@ export interface RequestIdSource {
   next(inbound: string | undefined): string;
 }
 
+/**
+ * Called when accept(2) failed (operational, not a bug): the error code and the pause started
+ * (0 when the error was not a resource shortage). Called at most once per pause. Must not throw.
+ */
+export type AcceptErrorHook = (code: string, pauseMs: number) => void;
+
 export interface ServerOptions {
   readonly host: string;
   readonly port: number;
   readonly limits: Readonly<ParserLimits>;
   readonly timeouts: ServerTimeouts;
   readonly connections: ServerConnectionLimits;
+  /** Load shedding (overload.ts); absent: off. */
+  readonly overload?: OverloadOptions;
+  /** Per-client rate limit (rate-limit.ts); absent or `enabled: false`: off. */
+  readonly rateLimit?: RateLimitOptions;
   readonly onError?: ErrorHook;
   readonly onProtocolError?: ProtocolErrorHook;
+  readonly onAcceptError?: AcceptErrorHook;
   readonly onResponse?: ResponseHook;
   readonly requestIds?: RequestIdSource;
 }
@@ -110,8 +123,11 @@ export interface ServerOptionsOverrides {
   limits?: Partial<ParserLimits>;
   timeouts?: Partial<ServerTimeouts>;
   connections?: Partial<ServerConnectionLimits>;
+  overload?: OverloadOptions;
+  rateLimit?: RateLimitOptions;
   onError?: ErrorHook;
   onProtocolError?: ProtocolErrorHook;
+  onAcceptError?: AcceptErrorHook;
   onResponse?: ResponseHook;
   requestIds?: RequestIdSource;
 }
@@ -148,5 +164,11 @@ export const stderrErrorHook: ErrorHook = (error, context) => {
 /** Default `onProtocolError`: one JSON line, no stack (these are the client's mistakes, not ours). */
 export const stderrProtocolErrorHook: ProtocolErrorHook = (code, remote, requestId) => {
   const line = { level: 'warn', time: Date.now(), msg: 'protocol error', code, remote, requestId };
+  process.stderr.write(JSON.stringify(line) + '\n');
+};
+
+/** Default `onAcceptError`: one JSON line (operational: a descriptor shortage is not a bug). */
+export const stderrAcceptErrorHook: AcceptErrorHook = (code, pauseMs) => {
+  const line = { level: 'warn', time: Date.now(), msg: 'accept failed', code, pauseMs };
   process.stderr.write(JSON.stringify(line) + '\n');
 };

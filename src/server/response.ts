@@ -203,10 +203,13 @@ export class Response implements BodyOwner {
     }
   }
 
-  /** An answer produced by the engine itself (protocol error, 408, 417): fixed text, closes. */
-  answer(status: number, text: string, close: boolean): void {
+  /**
+   * An answer produced by the engine itself (protocol error, 408, 417, 429, 503): fixed text,
+   * `fieldLines` (engine-made `Name: value\r\n` lines, e.g. Retry-After) and nothing else.
+   */
+  answer(status: number, text: string, close: boolean, fieldLines = ''): void {
     this.forceClose = close;
-    this.fieldLines = '';
+    this.fieldLines = fieldLines;
     this.flags = 0;
     this.statusCode = status;
     this.phase = Phase.OPEN;

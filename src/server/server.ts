@@ -4,7 +4,11 @@
  * second, and drains gracefully: stop accepting, `Connection: close` on every further answer,
  * close idle connections after a short grace, wait for the rest until a deadline, cut what is
  * left, and say how many of each (Go net/http's Shutdown).
- * Must not: parse or answer requests itself (Connection does), read config or know the cluster.
+ * Hardening (docs/hardening.md): an accept failure (EMFILE …) pauses accepting instead of
+ * crashing (accept-guard.ts); a request parsed while this process is overloaded, or from a
+ * client over its rate, is answered 503 / 429 with `Retry-After` in its handler's place
+ * (overload.ts, rate-limit.ts).
+ * Must not: parse requests, read config or know the cluster.
  */
 
 import { Buffer } from 'node:buffer';
@@ -12,16 +16,21 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { DateCache } from '../http/date-cache.ts';
 import { Connection, type ConnectionContext, LINGER_MS } from './connection.ts';
 import type { RequestHead } from '../http/request-head.ts';
-import type { ConnState } from './connection-state.ts';
-import { CloseReason, ConnectionRegistry, ConnectionStats } from './connection-state.ts';
+import { AcceptGuard } from './accept-guard.ts';
+import { CloseReason, ConnectionRegistry, ConnectionStats, ConnState } from './connection-state.ts';
 import type { Handler } from './handler.ts';
+import { LoadMonitor, OVERLOAD_OFF, Shed } from './overload.ts';
+import { clientKey, RateLimiter } from './rate-limit.ts';
+import type { Response } from './response.ts';
 import {
+  type AcceptErrorHook,
   DEFAULT_SERVER_OPTIONS,
   type ErrorHook,
   type ProtocolErrorHook,
   type RequestIdSource,
   type ResponseHook,
   type ServerOptions,
+  stderrAcceptErrorHook,
   stderrErrorHook,
   stderrProtocolErrorHook,
 } from './options.ts';
@@ -32,6 +41,7 @@ export const DRAIN_GRACE_MS = 1_000;
 export const DRAIN_TIMEOUT_MS = 30_000;
 /** Seconds a refused client is asked to wait (RFC 9110 §10.2.3). */
 const RETRY_AFTER_S = 1;
+const RETRY_AFTER_LINE = `Retry-After: ${RETRY_AFTER_S}\r\n`;
 
 export interface DrainOptions {
   graceMs?: number;
@@ -61,6 +71,13 @@ export class Server implements ConnectionContext {
   readonly echoRequestIds: boolean;
   /** Connections accepted and closed by reason (metrics read them at scrape time). */
   readonly stats = new ConnectionStats();
+  /** Requests in flight and the overload decision; shed counts (metrics read them). */
+  readonly load: LoadMonitor;
+  /** Per-client token buckets, or null when rate limiting is off. */
+  readonly rateLimiter: RateLimiter | null;
+  /** Accept failures and the pause after them. */
+  readonly acceptGuard = new AcceptGuard();
+  private readonly onAcceptError: AcceptErrorHook;
   draining = false;
   drainGraceMs = DRAIN_GRACE_MS;
   private readonly listener: net.Server;
@@ -78,6 +95,9 @@ export class Server implements ConnectionContext {
     this.onResponse = options.onResponse ?? null;
     this.requestIds = options.requestIds ?? null;
     this.echoRequestIds = this.requestIds !== null;
+    this.load = new LoadMonitor(options.overload ?? OVERLOAD_OFF);
+    this.rateLimiter = options.rateLimit?.enabled === true ? new RateLimiter(options.rateLimit) : null;
+    this.onAcceptError = options.onAcceptError ?? stderrAcceptErrorHook;
     // allowHalfOpen: a client may send its request then FIN and still wait for the answer.
     this.listener = net.createServer(
       { allowHalfOpen: true, noDelay: true, highWaterMark: options.connections.writeHighWaterMarkBytes },
@@ -92,6 +112,9 @@ export class Server implements ConnectionContext {
       this.listener.once('error', reject);
       this.listener.listen(this.options.port, this.options.host, () => {
         this.listener.off('error', reject);
+        // Once listening, an 'error' is a failed accept: without a listener it would throw.
+        this.listener.on('error', onListenerError);
+        this.load.start();
         this.dateTimer = setInterval(refreshDate, 1000, this.dates);
         this.dateTimer.unref();
         resolve(this.address());
@@ -116,8 +139,53 @@ export class Server implements ConnectionContext {
       this.stats.closed.drain++;
       return void socket.destroy();
     }
+    if (this.acceptGuard.paused(performance.now())) {
+      // Out of descriptors a moment ago: free this one at once rather than hold it for a 503.
+      this.stats.closed[CloseReason.REFUSED]++;
+      return void socket.destroy();
+    }
     if (this.registry.size >= this.options.connections.maxConnections) return this.refuse(socket);
     new Connection(socket, this);
+  }
+
+  /**
+   * accept(2) failed (the listener's 'error' event): pause accepting, close idle keep-alive
+   * connections to free descriptors, report once per pause (accept-guard.ts). Never throws.
+   */
+  acceptFailed(error: NodeJS.ErrnoException): void {
+    const now = performance.now();
+    const code = error.code ?? 'UNKNOWN';
+    const quiet = this.acceptGuard.isPaused(now);
+    const pauseMs = this.acceptGuard.failed(code, now);
+    if (pauseMs > 0) {
+      for (const conn of this.registry.open)
+        if (conn.state === ConnState.IDLE) conn.cut(CloseReason.IDLE_TIMEOUT);
+    }
+    if (quiet) return;
+    try {
+      this.onAcceptError(code, pauseMs);
+    } catch {
+      // A hook must not throw; the listener goes on either way.
+    }
+  }
+
+  /**
+   * Load shedding and rate limiting for a request just parsed: 503 while this process is
+   * overloaded, 429 when its client has no token left, both with `Retry-After`; answered here,
+   * in the handler's place. Returns whether `res` was answered.
+   */
+  shed(res: Response, peer: string | undefined): boolean {
+    if (this.load.check() !== Shed.NONE) {
+      res.answer(503, 'Server overloaded, retry later', res.forceClose, RETRY_AFTER_LINE);
+      return true;
+    }
+    const limiter = this.rateLimiter;
+    if (limiter === null) return false;
+    const header = limiter.header === '' ? undefined : res.req.head.get(limiter.header);
+    const waitS = limiter.take(clientKey(header, peer), performance.now());
+    if (waitS === 0) return false;
+    res.answer(429, 'Too many requests, retry later', res.forceClose, `Retry-After: ${waitS}\r\n`);
+    return true;
   }
 
   /** Called once by each connection when its socket has closed. */
@@ -187,6 +255,7 @@ export class Server implements ConnectionContext {
   }
 
   private stopClock(): void {
+    this.load.stop();
     if (this.dateTimer !== null) clearInterval(this.dateTimer);
     this.dateTimer = null;
   }
@@ -199,6 +268,10 @@ export function createServer(handler: Handler, options?: ServerOptions): Server 
 
 function onConnection(this: net.Server, socket: Socket): void {
   (this as OwnedListener)[SERVER].accept(socket);
+}
+
+function onListenerError(this: net.Server, error: NodeJS.ErrnoException): void {
+  (this as OwnedListener)[SERVER].acceptFailed(error);
 }
 
 function onRefusedClose(this: Socket): void {
