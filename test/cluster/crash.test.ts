@@ -61,10 +61,13 @@ it('respawns a killed worker within a second, failing only its own connections',
   expect(readyMs).toBeLessThan(1_000);
   expect(answer.status).toBe(200);
   expect(JSON.parse(answer.body)).toMatchObject({ status: 'ok', readyWorkers: 2 });
-  // The killed worker's connections fail, and so may a few reconnects that the primary hands
-  // to it (round-robin) in the milliseconds before it sees the exit; never the survivor's.
+  // The killed worker's connections fail, and so may a few reconnects that land on it (in the
+  // shared accept queue, or handed over round-robin) in the milliseconds before it is gone;
+  // never the survivor's. `openConnections` comes from the victim's last heartbeat, up to a
+  // second old, so the bound leaves room for connections it accepted since (seen: 18 failed
+  // against a stale count of 7 on a loaded machine).
   expect(exit.openConnections).toBeGreaterThan(0);
-  expect(failed).toBeLessThanOrEqual(2 * (exit.openConnections as number));
+  expect(failed).toBeLessThanOrEqual(2 * (exit.openConnections as number) + 10);
   expect(failed).toBeLessThan(CONNECTIONS);
   expect(result.non2xx).toBe(0);
   expect(c.liveWorkers()).toContain(survivor);
