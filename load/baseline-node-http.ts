@@ -5,11 +5,17 @@
  * not the apps.
  *
  * Routes as the demo app: `GET|HEAD /` → "Hello, World!"; `POST /echo` echoes body and
- * Content-Type; `GET /teapot` → 418; `GET /delay?ms=N`; `GET /healthz`; else 404.
+ * Content-Type; `GET /teapot` → 418; `GET /delay?ms=N`; `GET /healthz`; with BASELINE_STATIC_ROOT,
+ * files under it (the simple way: `stat`, then `createReadStream().pipe(res)`); else 404.
  * Listens on BASELINE_HOST (127.0.0.1) : BASELINE_PORT (8081); SIGTERM/SIGINT close it.
+ * With BASELINE_WORKERS=N it runs under `node:cluster` as N workers sharing the port (the
+ * primary only forks, and ends its workers on SIGTERM), as Samovar does.
  * Must not: be imported by src/ (Samovar itself never uses node:http).
  */
+import cluster from 'node:cluster';
+import { createReadStream, stat } from 'node:fs';
 import { createServer } from 'node:http';
+import { join, normalize } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const HELLO = Buffer.from('Hello, World!');
@@ -55,6 +61,19 @@ function delay(url: string, res: ServerResponse): void {
   setTimeout(() => send(res, 200, Buffer.from(`waited ${ms} ms\n`)), ms);
 }
 
+const STATIC_ROOT = process.env['BASELINE_STATIC_ROOT'] ?? '';
+
+function file(path: string, res: ServerResponse): void {
+  const name = normalize(decodeURIComponent(path));
+  if (name.includes('..') || name.includes('\0')) return send(res, 404, NOT_FOUND);
+  const full = join(STATIC_ROOT, name);
+  stat(full, (error, info) => {
+    if (error || !info.isFile()) return send(res, 404, NOT_FOUND);
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': info.size });
+    createReadStream(full).pipe(res);
+  });
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '/';
   const method = req.method ?? 'GET';
@@ -64,19 +83,40 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (path === '/healthz' && method === 'GET') return send(res, 200, OK);
   if (path === '/teapot' && method === 'GET') return send(res, 418, TEAPOT);
   if (path === '/delay' && method === 'GET') return delay(url, res);
+  if (STATIC_ROOT !== '' && method === 'GET') return file(path, res);
   send(res, 404, NOT_FOUND);
 }
 
 const host = process.env['BASELINE_HOST'] ?? '127.0.0.1';
 const port = Number(process.env['BASELINE_PORT'] ?? 8081);
-// keepAliveTimeout as Samovar's default `timeouts.idleTimeoutMs`.
-const server = createServer({ keepAliveTimeout: 5_000 }, handle);
-server.listen(port, host, () => {
-  process.stdout.write(JSON.stringify({ msg: 'node:http baseline listening', host, port }) + '\n');
-});
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+const workers = Number(process.env['BASELINE_WORKERS'] ?? 0);
+
+function serve(): void {
+  // keepAliveTimeout as Samovar's default `timeouts.idleTimeoutMs` (BASELINE_IDLE_MS overrides).
+  const keepAliveTimeout = Number(process.env['BASELINE_IDLE_MS'] ?? 5_000);
+  const server = createServer({ keepAliveTimeout }, handle);
+  server.listen(port, host, () => {
+    process.stdout.write(JSON.stringify({ msg: 'node:http baseline listening', host, port }) + '\n');
   });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      server.close(() => process.exit(0));
+      server.closeAllConnections();
+    });
+  }
+}
+
+if (workers > 0 && cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+      setTimeout(() => process.exit(0), 2_000).unref();
+      cluster.on('exit', () => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      });
+    });
+  }
+} else {
+  serve();
 }

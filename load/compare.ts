@@ -1,22 +1,27 @@
 /**
- * `npm run load:compare`: Samovar (one process) against a node:http baseline (one process, same
- * routes), driven by autocannon and wrk, interleaved round by round, on pinned CPUs where possible.
+ * `npm run load:compare`: Samovar against node:http under node:cluster (same routes), nginx (the
+ * ceiling, when installed) and a node:net responder that does not parse (the JavaScript bound),
+ * each with `--workers` workers, driven by autocannon and wrk, interleaved round by round, on
+ * pinned CPUs where possible.
  *
- * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the Samovar ÷ node:http
- * ratios; saves load/results/compare-<time>.json and load/results/latest-compare.md. Exits 1 when
+ * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the ratios to node:http;
+ * saves load/results/compare-<time>.json, load/results/latest-compare.md and a chart of req/s
+ * and p99 per scenario and peer, load/results/latest-compare.svg. Exits 1 when
  * any request failed, any body was wrong, or a server died — a broken server must not yield a
  * pretty table — and 2 on a usage error. Method and caveats: docs/load.md.
  * Must not: run in `npm test` (it takes minutes and wants a quiet machine).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { barChartsSvg } from './lib/bar-chart.ts';
 import { CpuSampler, quietCheck } from './lib/cpu.ts';
 import type { CpuWindow } from './lib/cpu.ts';
 import { autocannonVersion, startRun, wrkVersion } from './lib/generators.ts';
 import type { Measurement } from './lib/generators.ts';
-import { parseOptions, USAGE, UsageError } from './lib/options.ts';
+import { parseOptions, STATIC_FILES, staticText, USAGE, UsageError } from './lib/options.ts';
 import type { CompareOptions, Scenario, Tool } from './lib/options.ts';
 import {
   decidePinning,
@@ -27,9 +32,9 @@ import {
   stopChild,
 } from './lib/processes.ts';
 import type { Child, Pinning } from './lib/processes.ts';
-import { isBusy, markdownTable, SERVER_TITLE, summarize } from './lib/report.ts';
+import { isBusy, markdownTable, SERVER_TITLE, SERVERS, summarize } from './lib/report.ts';
 import type { RunRecord, ServerId } from './lib/report.ts';
-import { checkAlive, preflight, startServer } from './lib/servers.ts';
+import { checkAlive, nginxVersion, preflight, startServer } from './lib/servers.ts';
 import type { Preflight, RunningServer } from './lib/servers.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -40,11 +45,11 @@ interface Bench {
   readonly options: CompareOptions;
   readonly pinning: Pinning;
   readonly tools: readonly Tool[];
-  readonly servers: Readonly<Record<ServerId, RunningServer>>;
+  readonly servers: Readonly<Partial<Record<ServerId, RunningServer>>>;
   readonly runs: RunRecord[];
   readonly failures: string[];
   /** Output lines each server had printed before the load began (start-up messages). */
-  readonly linesBefore: Record<ServerId, number>;
+  readonly linesBefore: Partial<Record<ServerId, number>>;
   current: Child | null;
 }
 
@@ -95,13 +100,14 @@ async function measure(
   durationS: number,
 ): Promise<Sample> {
   const groups = Object.values(bench.servers).map((s) => s.child.pid);
+  const connections = scenario.connections ?? bench.options.connections;
   const before = await awaitQuiet(groups, bench.options.quietWaitS);
   const startedAt = new Date().toISOString();
   const run = startRun({
     tool,
     scenario,
     port: server.port,
-    connections: bench.options.connections,
+    connections,
     durationS,
     pinPrefix: bench.pinning.generatorPrefix,
   });
@@ -137,6 +143,7 @@ async function runOne(
   id: ServerId,
 ): Promise<void> {
   const server = bench.servers[id];
+  if (!server) return;
   const { before, during, startedAt, measurement } = await measure(
     bench,
     tool,
@@ -175,6 +182,7 @@ async function warmUp(bench: Bench): Promise<void> {
   log(`warm-up: ${perScenario} s per scenario and server with ${tool} (not recorded)`);
   for (const scenario of bench.options.scenarios) {
     for (const server of Object.values(bench.servers)) {
+      if (!scenario.peers.includes(server.id)) continue;
       const { measurement } = await measure(bench, tool, scenario, server, perScenario);
       for (const problem of problemsOf(measurement)) {
         bench.failures.push(`warm-up ${tool} ${scenario.id} ${server.id}: ${problem}`);
@@ -183,7 +191,10 @@ async function warmUp(bench: Bench): Promise<void> {
   }
 }
 
-/** Rounds × tools × scenarios, both servers each time; the order flips every time (ABBA). */
+/**
+ * Rounds × tools × scenarios, every peer that serves the scenario each time; the order reverses
+ * every time (A B C D, D C B A, …), so no peer always runs first or last.
+ */
 async function runRounds(bench: Bench): Promise<void> {
   const { rounds, scenarios } = bench.options;
   let flip = 0;
@@ -191,7 +202,9 @@ async function runRounds(bench: Bench): Promise<void> {
     log(`round ${round}/${rounds}`);
     for (const tool of bench.tools) {
       for (const scenario of scenarios) {
-        const order: ServerId[] = flip++ % 2 === 0 ? ['samovar', 'node-http'] : ['node-http', 'samovar'];
+        if (!scenario.tools.includes(tool)) continue;
+        const peers = SERVERS.filter((id) => bench.servers[id] && scenario.peers.includes(id));
+        const order = flip++ % 2 === 0 ? peers : [...peers].reverse();
         for (const id of order) await runOne(bench, round, tool, scenario, id);
       }
     }
@@ -202,12 +215,17 @@ function resultsHeader(bench: Bench, wrk: string | null, stamp: string): string[
   const o = bench.options;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return [
-    `Samovar ÷ node:http, measured ${stamp} by \`npm run load:compare\`` +
-      ` (${o.rounds} round${o.rounds === 1 ? '' : 's'}, ${o.durationS} s each, ${o.connections} keep-alive connections).`,
+    `Peers ÷ node:http, measured ${stamp} by \`npm run load:compare\`` +
+      ` (${o.rounds} round${o.rounds === 1 ? '' : 's'}, ${o.durationS} s each, ${o.workers} worker${o.workers === 1 ? '' : 's'} per peer,` +
+      ` ${o.connections} keep-alive connections unless the scenario says otherwise).`,
     '',
     `- machine: ${cpus().length} × ${cpu}, Linux ${release()}, Node ${process.version}`,
     `- pinning: ${bench.pinning.reason}`,
     `- tools: autocannon ${autocannonVersion()}; ${wrk ?? 'wrk not installed, its rows skipped'}`,
+    `- peers: ${Object.values(bench.servers)
+      .map((s) => SERVER_TITLE[s.id])
+      .join(', ')}; nginx ${nginxVersion() ?? 'not installed'} (access log off: the ceiling)`,
+    `- Samovar: metrics on, access log ${o.accessLog === 'on' ? 'on (its default; lines to /dev/null)' : 'off (log level warn)'}`,
     `- medians, (min–max) over rounds; p50/p99 of a pipelined wrk run are per batch of ${o.pipelining}`,
     '',
   ];
@@ -224,6 +242,11 @@ function writeResults(bench: Bench, table: string, extra: Record<string, unknown
       ? ['**FAILED** — this run does not count:', ...bench.failures.map((f) => `- ${f}`), '']
       : [];
   writeFileSync(`${RESULTS_DIR}latest-compare.md`, [...failed, ...header, table, ''].join('\n'));
+  const titles = new Map(bench.options.scenarios.map((s) => [s.id, s.title]));
+  writeFileSync(
+    `${RESULTS_DIR}latest-compare.svg`,
+    barChartsSvg(summarize(bench.runs, titles), header[0] ?? ''),
+  );
   const json = {
     ...extra,
     options: bench.options,
@@ -235,22 +258,24 @@ function writeResults(bench: Bench, table: string, extra: Record<string, unknown
   return jsonPath;
 }
 
-function serverReport(bench: Bench, checks: Readonly<Record<ServerId, Preflight>>): Record<string, unknown> {
+type Checks = Readonly<Partial<Record<ServerId, Preflight>>>;
+
+function serverReport(bench: Bench, checks: Checks): Record<string, unknown> {
   const report: Record<string, unknown> = {};
   for (const server of Object.values(bench.servers)) {
     report[server.id] = {
       argv: server.argv,
       env: server.env,
-      getHeaders: checks[server.id].getHeaders,
+      getHeaders: checks[server.id]?.getHeaders,
       outputLines: server.child.lines,
-      linesDuringLoad: server.child.lines - bench.linesBefore[server.id],
+      linesDuringLoad: server.child.lines - (bench.linesBefore[server.id] ?? 0),
       outputTail: server.child.tail,
     };
   }
   return report;
 }
 
-function finish(bench: Bench, checks: Readonly<Record<ServerId, Preflight>> | null, started: string): number {
+function finish(bench: Bench, checks: Checks | null, started: string): number {
   if (interrupted()) return 130;
   const titles = new Map(bench.options.scenarios.map((s) => [s.id, s.title]));
   const table = markdownTable(summarize(bench.runs, titles));
@@ -264,7 +289,11 @@ function finish(bench: Bench, checks: Readonly<Record<ServerId, Preflight>> | nu
       node: process.version,
       loadavg: loadavg(),
     },
-    tools: { autocannon: autocannonVersion(), wrk: bench.tools.includes('wrk') ? wrkVersion() : null },
+    tools: {
+      autocannon: autocannonVersion(),
+      wrk: bench.tools.includes('wrk') ? wrkVersion() : null,
+      nginx: nginxVersion(),
+    },
     summary: summarize(bench.runs, titles),
     servers: checks ? serverReport(bench, checks) : null,
   };
@@ -272,7 +301,7 @@ function finish(bench: Bench, checks: Readonly<Record<ServerId, Preflight>> | nu
   process.stdout.write(`\n${table}\n\n`);
   log(`saved ${jsonPath} and ${RESULTS_DIR}latest-compare.md`);
   for (const server of Object.values(bench.servers)) {
-    const lines = server.child.lines - bench.linesBefore[server.id];
+    const lines = server.child.lines - (bench.linesBefore[server.id] ?? 0);
     if (lines > 0)
       log(`note: ${SERVER_TITLE[server.id]} printed ${lines} log lines under load (tail in the JSON)`);
   }
@@ -292,15 +321,30 @@ function chooseTools(options: CompareOptions): Tool[] {
   return tools;
 }
 
-async function startBoth(
+/** The static files of the static scenarios, in a fresh temporary root every peer serves. */
+function makeStaticRoot(): { staticRoot: string; scratch: string } {
+  const scratch = mkdtempSync(join(tmpdir(), 'samovar-load-'));
+  // nginx's workers may run as another user: the tree must be readable by all.
+  chmodSync(scratch, 0o755);
+  const staticRoot = join(scratch, 'static');
+  mkdirSync(staticRoot, { mode: 0o755 });
+  for (const file of STATIC_FILES) writeFileSync(join(staticRoot, file.name), staticText(file.bytes));
+  return { staticRoot, scratch };
+}
+
+async function startPeers(
   options: CompareOptions,
   pinning: Pinning,
-): Promise<Record<ServerId, RunningServer>> {
-  const [samovar, baseline] = await Promise.all([
-    startServer('samovar', options, pinning),
-    startServer('node-http', options, pinning),
-  ]);
-  return { samovar, 'node-http': baseline };
+  dirs: { staticRoot: string; scratch: string },
+): Promise<Partial<Record<ServerId, RunningServer>>> {
+  let ids = options.peers;
+  if (ids.includes('nginx') && nginxVersion() === null) {
+    log('nginx is not installed: its rows are skipped (apt-get install nginx to add the ceiling)');
+    ids = ids.filter((id) => id !== 'nginx');
+  }
+  const setup = { options, pinning, ...dirs };
+  const started = await Promise.all(ids.map((id) => startServer(id, setup)));
+  return Object.fromEntries(started.map((s) => [s.id, s]));
 }
 
 async function main(): Promise<number> {
@@ -314,12 +358,14 @@ async function main(): Promise<number> {
   const pinning = decidePinning(options.pin);
   const tools = chooseTools(options);
   log(`pinning: ${pinning.applied ? 'applied' : 'not applied'} — ${pinning.reason}`);
-  const servers = await startBoth(options, pinning);
+  const dirs = makeStaticRoot();
+  scratchDir = dirs.scratch;
+  const servers = await startPeers(options, pinning, dirs);
+  for (const server of Object.values(servers)) {
+    log(`${SERVER_TITLE[server.id]} on 127.0.0.1:${server.port} (pid ${server.child.pid})`);
+  }
   log(
-    `Samovar on 127.0.0.1:${servers.samovar.port} (pid ${servers.samovar.child.pid}), node:http on 127.0.0.1:${servers['node-http'].port} (pid ${servers['node-http'].child.pid})`,
-  );
-  log(
-    `Samovar's environment: ${Object.entries(servers.samovar.env)
+    `Samovar's environment: ${Object.entries(servers.samovar?.env ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
   );
@@ -331,14 +377,13 @@ async function main(): Promise<number> {
     runs: [],
     failures: [],
     current: null,
-    linesBefore: { samovar: servers.samovar.child.lines, 'node-http': servers['node-http'].child.lines },
+    linesBefore: Object.fromEntries(Object.values(servers).map((s) => [s.id, s.child.lines])),
   };
-  const [samovarCheck, baselineCheck] = await Promise.all([
-    preflight(servers.samovar),
-    preflight(servers['node-http']),
-  ]);
-  const checks = { samovar: samovarCheck, 'node-http': baselineCheck };
-  for (const [id, check] of Object.entries(checks))
+  const checked = await Promise.all(
+    Object.values(servers).map(async (s) => [s.id, await preflight(s, options.scenarios)] as const),
+  );
+  const checks: Checks = Object.fromEntries(checked);
+  for (const [id, check] of checked)
     bench.failures.push(...check.problems.map((p) => `preflight ${id}: ${p}`));
   if (bench.failures.length > 0) return finish(bench, checks, started);
   watchServers(bench);
@@ -350,6 +395,12 @@ async function main(): Promise<number> {
   }
   return finish(bench, checks, started);
 }
+
+/** The temporary static root and nginx prefix, removed on the way out (Ctrl-C included). */
+let scratchDir: string | null = null;
+process.on('exit', () => {
+  if (scratchDir !== null) rmSync(scratchDir, { recursive: true, force: true });
+});
 
 let code = 1;
 try {
@@ -363,5 +414,6 @@ try {
   }
 } finally {
   await stopAll();
+  if (scratchDir !== null) rmSync(scratchDir, { recursive: true, force: true });
 }
 process.exit(code);

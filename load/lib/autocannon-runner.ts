@@ -19,9 +19,21 @@ async function main(): Promise<void> {
     pipelining: input.pipelining,
     method: input.method,
     timeout: 5,
-    expectBody: input.expectBody,
+    ...(input.expectBody === null ? {} : { expectBody: input.expectBody }),
     ...(input.body === null ? {} : { body: input.body }),
-    ...(input.contentType === null ? {} : { headers: { 'content-type': input.contentType } }),
+    headers: {
+      ...(input.contentType === null ? {} : { 'content-type': input.contentType }),
+      ...input.headers,
+    },
+    ...(input.requests === undefined || input.requests.length === 0
+      ? {}
+      : {
+          requests: input.requests.map((r) => ({
+            method: r.method,
+            path: r.path,
+            ...(r.body === null ? {} : { body: r.body }),
+          })),
+        }),
   });
   const cpu = process.cpuUsage(cpuBefore);
   const statusCodes: Record<string, number> = {};

@@ -13,6 +13,7 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     expectBody?: string;
     timeout?: number;
+    requests?: { method: string; path: string; body?: string }[];
   }
 
   interface Histogram {

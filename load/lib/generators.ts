@@ -70,6 +70,8 @@ function autocannonArgv(spec: RunSpec): string[] {
     body: spec.scenario.body,
     contentType: spec.scenario.contentType,
     expectBody: spec.scenario.expectBody,
+    headers: spec.scenario.headers,
+    requests: spec.scenario.mix,
   };
   return [...spec.pinPrefix, process.execPath, RUNNER, JSON.stringify(input)];
 }
@@ -93,6 +95,10 @@ function wrkArgv(spec: RunSpec): string[] {
     scenario.path,
     scenario.body ?? '',
     scenario.contentType ?? '',
+    Object.entries(scenario.headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+    scenario.mix.map((r) => `${r.method} ${r.path}${r.body === null ? '' : ' body'}`).join(','),
   ];
 }
 

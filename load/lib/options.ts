@@ -18,9 +18,28 @@ export interface Scenario {
   readonly pipelining: number;
   readonly body: string | null;
   readonly contentType: string | null;
-  /** The response body a correct server sends; autocannon counts every other body as a mismatch. */
-  readonly expectBody: string;
+  /** The response body a correct server sends; autocannon counts every other body as a mismatch (null: unchecked). */
+  readonly expectBody: string | null;
+  /** Connections for this scenario; `null`: `--connections`. */
+  readonly connections: number | null;
+  /** Extra request headers (e.g. `Connection: close`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** A mix: requests sent in turn on each connection (method, path, body); empty otherwise. */
+  readonly mix: readonly MixRequest[];
+  /** Tools that measure it meaningfully (autocannon mis-times server-closed connections). */
+  readonly tools: readonly Tool[];
+  /** Peers that can serve it (nginx has no echo; the node:net responder only says hello). */
+  readonly peers: readonly PeerId[];
 }
+
+export interface MixRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body: string | null;
+}
+
+export const PEERS = ['samovar', 'node-http', 'nginx', 'node-net'] as const;
+export type PeerId = (typeof PEERS)[number];
 
 export interface CompareOptions {
   readonly durationS: number;
@@ -32,6 +51,11 @@ export interface CompareOptions {
   readonly tools: readonly Tool[];
   readonly scenarios: readonly Scenario[];
   readonly pin: boolean;
+  /** Worker processes of every peer (Samovar, node:http under node:cluster, nginx, node:net). */
+  readonly workers: number;
+  readonly peers: readonly PeerId[];
+  /** Samovar's access log: `on` (its default; lines go to /dev/null) or `off` (log level warn). */
+  readonly accessLog: 'on' | 'off';
   readonly samovarEntry: string;
   readonly samovarEnv: Readonly<Record<string, string>>;
 }
@@ -42,9 +66,11 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage: npm run load:compare -- [flags]
 
-Starts Samovar and a node:http baseline (one process each) and drives both, interleaved, with
-autocannon and wrk. Prints a Markdown table; writes load/results/compare-<time>.json and
-load/results/latest-compare.md. Exits non-zero when a request failed or a server died.
+Starts the peers — Samovar, node:http under node:cluster, nginx (when installed) and a minimal
+node:net responder, each with --workers worker processes — and drives them, interleaved, with
+autocannon and wrk. Prints a Markdown table with ratios to node:http; writes
+load/results/compare-<time>.json, load/results/latest-compare.md and load/results/latest-compare.svg.
+Exits non-zero when a request failed or a server died.
 
   --duration S          seconds per measurement (default 10)
   --connections N       keep-alive connections (default 50)
@@ -54,7 +80,13 @@ load/results/latest-compare.md. Exits non-zero when a request failed or a server
   --quiet-wait S        before each measurement, wait up to S s for other processes to go quiet
                         (default 15; the row is flagged busy if they never do)
   --only TOOL           autocannon or wrk (default: both, wrk only where installed)
-  --scenarios LIST      comma list of get, get-pipelined, echo-1k, or all (default get,get-pipelined)
+  --scenarios LIST      comma list of get, get-1000, close, get-pipelined, echo-1k, static-1k,
+                        static-64k, mix, or all (default all)
+  --peers LIST          comma list of samovar, node-http, nginx, node-net (default all; nginx only
+                        where installed; samovar and node-http are always measured)
+  --workers N           worker processes per peer (default 1)
+  --access-log on|off   Samovar's access log: on (its default, one line per request, written to
+                        /dev/null so the lab does not read them) or off (log level warn) (default on)
   --no-pin              do not pin processes to CPUs with taskset
   --samovar-entry PATH  Samovar's entry file (default src/main.ts)
   --samovar-env K=V     extra environment for Samovar (repeatable), e.g. SAMOVAR_LOG_LEVEL=error
@@ -64,20 +96,86 @@ const HELLO = 'Hello, World!';
 /** 1 KiB of printable bytes: large enough to exercise the body path, small enough to stay one segment. */
 const ECHO_BODY = 'samovar-'.repeat(128);
 
+/** Printable ASCII, so autocannon can compare each body as a string. */
+export function staticText(bytes: number): string {
+  const line = 'Samovar static benchmark: 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\n';
+  return line.repeat(Math.ceil(bytes / line.length)).slice(0, bytes);
+}
+
+/** The files of the static scenarios, written by the lab into a temporary root every peer serves. */
+export const STATIC_FILES: readonly { readonly name: string; readonly bytes: number }[] = [
+  { name: 'static-1k.txt', bytes: 1024 },
+  { name: 'static-64k.txt', bytes: 64 * 1024 },
+];
+
+const HELLO_PEERS = PEERS;
+const APP_PEERS: readonly PeerId[] = ['samovar', 'node-http'];
+const FILE_PEERS: readonly PeerId[] = ['samovar', 'node-http', 'nginx'];
+
 function buildScenarios(pipelining: number): Record<string, Scenario> {
-  const get = { method: 'GET', path: '/', body: null, contentType: null, expectBody: HELLO } as const;
+  const base = {
+    method: 'GET',
+    path: '/',
+    body: null,
+    contentType: null,
+    expectBody: HELLO,
+    connections: null,
+    headers: {},
+    mix: [],
+    tools: TOOLS,
+    peers: HELLO_PEERS,
+    pipelining: 1,
+  } as const;
+  const file = (name: string, bytes: number, title: string): Scenario => ({
+    ...base,
+    id: name.replace('.txt', ''),
+    title,
+    path: `/${name}`,
+    expectBody: staticText(bytes),
+    peers: FILE_PEERS,
+  });
   return {
-    get: { ...get, id: 'get', title: 'GET /', pipelining: 1 },
-    'get-pipelined': { ...get, id: 'get-pipelined', title: `GET / pipelined ×${pipelining}`, pipelining },
+    get: { ...base, id: 'get', title: 'GET / keep-alive ×50' },
+    'get-1000': { ...base, id: 'get-1000', title: 'GET / keep-alive ×1000', connections: 1000 },
+    close: {
+      ...base,
+      id: 'close',
+      title: 'GET / Connection: close',
+      headers: { Connection: 'close' },
+      // autocannon 8 reconnects without clearing its queue after a server close (docs/load.md).
+      tools: ['wrk'],
+      // The node:net responder never closes: it would not be answering this scenario.
+      peers: FILE_PEERS,
+    },
+    'get-pipelined': { ...base, id: 'get-pipelined', title: `GET / pipelined ×${pipelining}`, pipelining },
     'echo-1k': {
+      ...base,
       id: 'echo-1k',
       title: 'POST /echo 1 KiB',
       method: 'POST',
       path: '/echo',
-      pipelining: 1,
       body: ECHO_BODY,
       contentType: 'application/octet-stream',
       expectBody: ECHO_BODY,
+      peers: APP_PEERS,
+    },
+    'static-1k': file('static-1k.txt', 1024, 'static 1 KiB'),
+    'static-64k': file('static-64k.txt', 64 * 1024, 'static 64 KiB'),
+    mix: {
+      ...base,
+      id: 'mix',
+      title: 'mix (5 GET /, 2 static 1 KiB, 1 static 64 KiB, 2 POST /echo)',
+      expectBody: null,
+      contentType: 'application/octet-stream',
+      mix: [
+        ...Array.from({ length: 5 }, () => ({ method: 'GET', path: '/', body: null }) as const),
+        { method: 'GET', path: '/static-1k.txt', body: null },
+        { method: 'POST', path: '/echo', body: ECHO_BODY },
+        { method: 'GET', path: '/static-1k.txt', body: null },
+        { method: 'GET', path: '/static-64k.txt', body: null },
+        { method: 'POST', path: '/echo', body: ECHO_BODY },
+      ],
+      peers: APP_PEERS,
     },
   };
 }
@@ -95,6 +193,21 @@ function parseTools(only: string | undefined): readonly Tool[] {
   const tool = TOOLS.find((name) => name === only);
   if (!tool) throw new UsageError(`--only wants autocannon or wrk, got "${only}"`);
   return [tool];
+}
+
+function parseSwitch(flag: string, text: string): 'on' | 'off' {
+  if (text !== 'on' && text !== 'off') throw new UsageError(`--${flag} wants on or off, got "${text}"`);
+  return text;
+}
+
+function parsePeers(list: string): readonly PeerId[] {
+  const ids = list === 'all' ? [...PEERS] : list.split(',').map((id) => id.trim());
+  for (const id of ids) {
+    if (!PEERS.some((p) => p === id))
+      throw new UsageError(`--peers: unknown "${id}" (known: ${PEERS.join(', ')})`);
+  }
+  // node:http is the yardstick of every ratio and Samovar the subject: both always run.
+  return PEERS.filter((p) => p === 'samovar' || p === 'node-http' || ids.includes(p));
 }
 
 function parseScenarios(list: string, pipelining: number): readonly Scenario[] {
@@ -135,7 +248,10 @@ export function parseOptions(argv: readonly string[]): CompareOptions | null {
         warmup: { type: 'string' },
         'quiet-wait': { type: 'string' },
         only: { type: 'string' },
-        scenarios: { type: 'string', default: 'get,get-pipelined' },
+        scenarios: { type: 'string', default: 'all' },
+        peers: { type: 'string', default: 'all' },
+        workers: { type: 'string' },
+        'access-log': { type: 'string', default: 'on' },
         'no-pin': { type: 'boolean', default: false },
         'samovar-entry': { type: 'string', default: 'src/main.ts' },
         'samovar-env': { type: 'string', multiple: true, default: [] },
@@ -158,6 +274,9 @@ export function parseOptions(argv: readonly string[]): CompareOptions | null {
     tools: parseTools(values.only),
     scenarios: parseScenarios(values.scenarios, pipelining),
     pin: !values['no-pin'],
+    workers: positiveInt('workers', values.workers, 1),
+    accessLog: parseSwitch('access-log', values['access-log']),
+    peers: parsePeers(values.peers),
     samovarEntry: values['samovar-entry'],
     samovarEnv: parseEnv(values['samovar-env']),
   });

@@ -84,6 +84,8 @@ export interface SpawnOptions {
   readonly cwd?: string;
   /** Keep every stdout line (a generator's report), not only the tail. */
   readonly keepStdout?: boolean;
+  /** Send stdout to /dev/null instead of reading it (a server writing an access line per request). */
+  readonly discardStdout?: boolean;
 }
 
 /**
@@ -98,7 +100,7 @@ export function spawnChild(name: string, argv: readonly string[], options: Spawn
     env: options.env,
     cwd: options.cwd,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.discardStdout ? 'ignore' : 'pipe', 'pipe'],
   });
   if (proc.pid === undefined) throw new Error(`could not start ${name}: ${command} not found?`);
   let resolveExit = (): void => {};

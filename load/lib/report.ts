@@ -5,13 +5,16 @@
  */
 import type { CpuWindow } from './cpu.ts';
 import type { Measurement } from './generators.ts';
-import type { Tool } from './options.ts';
+import { PEERS } from './options.ts';
+import type { PeerId, Tool } from './options.ts';
 
-export const SERVERS = ['samovar', 'node-http'] as const;
-export type ServerId = (typeof SERVERS)[number];
+export const SERVERS = PEERS;
+export type ServerId = PeerId;
 export const SERVER_TITLE: Readonly<Record<ServerId, string>> = {
   samovar: 'Samovar',
   'node-http': 'node:http',
+  nginx: 'nginx',
+  'node-net': 'node:net bound',
 };
 
 /**
@@ -60,7 +63,7 @@ export interface SummaryRow {
   readonly busyRounds: number;
   /** Median CPU of the load generator over the rounds, in cores; `null` where unmeasured. */
   readonly generatorCores: number | null;
-  /** Samovar rows only: median req/s and median p99 over node:http's. */
+  /** Every row but node:http's: median req/s and median p99 over node:http's. */
   readonly rpsRatio: number | null;
   readonly p99Ratio: number | null;
 }
@@ -105,7 +108,7 @@ function summarizeGroup(
   };
 }
 
-/** One row per tool × scenario × server, in the order the runs first appear; Samovar first. */
+/** One row per tool × scenario × server, in the order the runs first appear; peers in `SERVERS` order. */
 export function summarize(runs: readonly RunRecord[], titles: ReadonlyMap<string, string>): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const keys = [...new Set(runs.map((r) => `${r.tool}\u0000${r.scenario}`))];
@@ -114,13 +117,18 @@ export function summarize(runs: readonly RunRecord[], titles: ReadonlyMap<string
     const group = (server: ServerId): RunRecord[] =>
       runs.filter((r) => r.tool === tool && r.scenario === scenario && r.server === server);
     const title = titles.get(scenario ?? '') ?? scenario ?? '';
-    const samovarRuns = group('samovar');
     const baselineRuns = group('node-http');
-    if (samovarRuns.length === 0 || baselineRuns.length === 0) continue;
-    const s = summarizeGroup(samovarRuns, title);
-    const b = summarizeGroup(baselineRuns, title);
-    rows.push({ ...s, rpsRatio: s.rps.median / b.rps.median, p99Ratio: s.p99Ms.median / b.p99Ms.median });
-    rows.push({ ...b, rpsRatio: null, p99Ratio: null });
+    const b = baselineRuns.length > 0 ? summarizeGroup(baselineRuns, title) : null;
+    for (const id of SERVERS) {
+      const peerRuns = group(id);
+      if (peerRuns.length === 0) continue;
+      const s = summarizeGroup(peerRuns, title);
+      const ratios =
+        b === null || id === 'node-http'
+          ? { rpsRatio: null, p99Ratio: null }
+          : { rpsRatio: s.rps.median / b.rps.median, p99Ratio: s.p99Ms.median / b.p99Ms.median };
+      rows.push({ ...s, ...ratios });
+    }
   }
   return rows;
 }
@@ -152,7 +160,7 @@ function ratioText(row: SummaryRow): string {
 /** The Markdown table: medians, (min–max) when there was more than one round. */
 export function markdownTable(rows: readonly SummaryRow[]): string {
   const lines = [
-    '| Tool | Scenario | Server | req/s | p50 ms | p99 ms | errors / non-2xx | Samovar ÷ node:http | busy rounds |',
+    '| Tool | Scenario | Server | req/s | p50 ms | p99 ms | errors / non-2xx | ÷ node:http | busy rounds |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   if (rows.length === 0) lines.push('| (no complete measurement) | | | | | | | | |');

@@ -11,7 +11,16 @@ export interface RunnerInput {
   readonly method: string;
   readonly body: string | null;
   readonly contentType: string | null;
-  readonly expectBody: string;
+  /** `null`: bodies are not compared (a mix, whose answers differ by request). */
+  readonly expectBody: string | null;
+  /** Extra request headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A mix: these requests in turn on each connection, instead of `method`/`body`. */
+  readonly requests?: readonly {
+    readonly method: string;
+    readonly path: string;
+    readonly body: string | null;
+  }[];
 }
 
 export interface RunnerOutput {

@@ -1,18 +1,68 @@
 /**
- * The two servers under comparison: how each is started (Samovar from its entry point with the
- * benchmark's environment, the baseline from load/baseline-node-http.ts), pinned, awaited, and
- * checked once by hand before any load (a server answering the wrong bytes fast is no result).
+ * The peers under comparison: how each is started with the same worker count — Samovar from its
+ * entry point with the benchmark's environment, node:http under node:cluster
+ * (load/baseline-node-http.ts), nginx from a generated configuration in a temporary prefix, and
+ * the node:net responder (load/peer-node-net.ts) — pinned, awaited, and checked once by hand
+ * before any load (a server answering the wrong bytes fast is no result).
  * Must not: drive load or summarise results.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { CompareOptions } from './options.ts';
+import type { CompareOptions, Scenario } from './options.ts';
 import type { Child, Pinning } from './processes.ts';
 import { freePort, httpRequest, spawnChild, waitReady } from './processes.ts';
 import type { ServerId } from './report.ts';
 
 const BASELINE = fileURLToPath(new URL('../baseline-node-http.ts', import.meta.url));
+const NODE_NET = fileURLToPath(new URL('../peer-node-net.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The installed nginx's version, or `null` when there is none. */
+export function nginxVersion(): string | null {
+  const probe = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+  if (probe.error) return null;
+  return /nginx\/[\d.]+/.exec(`${probe.stdout}${probe.stderr}`)?.[0] ?? null;
+}
+
+/**
+ * nginx as the ceiling: `worker_processes` as the other peers' workers, no access log (the
+ * ceiling, not a like-for-like logger), keep-alive without a request cap (as the others here),
+ * `sendfile` for files; everything (pid, logs, temp paths) inside `prefix`, so it needs no
+ * installation-wide state and is stopped by its PID.
+ */
+function nginxConfig(prefix: string, port: number, workers: number, staticRoot: string): string {
+  const user = process.getuid?.() === 0 ? 'user root;\n' : '';
+  return `${user}worker_processes ${workers};
+daemon off;
+master_process on;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+worker_rlimit_nofile 20000;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  default_type "text/plain; charset=utf-8";
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000000;
+  keepalive_timeout 5s;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    location = / { return 200 "Hello, World!"; }
+    location = /healthz { return 200 "ok\n"; }
+    location / { root ${staticRoot}; }
+  }
+}
+`;
+}
 
 export interface RunningServer {
   readonly id: ServerId;
@@ -36,8 +86,8 @@ function samovarEnv(options: CompareOptions, port: number): Record<string, strin
   return {
     SAMOVAR_HOST: '127.0.0.1',
     SAMOVAR_PORT: String(port),
-    SAMOVAR_WORKERS: '1',
-    SAMOVAR_LOG_LEVEL: 'warn',
+    // `info` keeps the access log at its default (on); `warn` turns it off with every info line.
+    SAMOVAR_LOG_LEVEL: options.accessLog === 'on' ? 'info' : 'warn',
     SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: NO_REQUEST_CAP,
     // The primary's metrics port is fixed (9464) by default; another Samovar on this machine
     // (a test, a second comparison) would make start-up fail. Metrics stay on, as in production.
@@ -46,20 +96,72 @@ function samovarEnv(options: CompareOptions, port: number): Record<string, strin
   };
 }
 
-/** Starts one server and resolves once its `/healthz` answers 200. */
-export async function startServer(
+export interface PeerSetup {
+  readonly options: CompareOptions;
+  readonly pinning: Pinning;
+  /** The temporary directory holding the static files every peer serves. */
+  readonly staticRoot: string;
+  /** A scratch directory for nginx's prefix. */
+  readonly scratch: string;
+}
+
+function peerCommand(
   id: ServerId,
-  options: CompareOptions,
-  pinning: Pinning,
-): Promise<RunningServer> {
+  setup: PeerSetup,
+  port: number,
+): { argv: string[]; env: Record<string, string> } {
+  const { options, staticRoot } = setup;
+  const workers = String(options.workers);
+  const node = (entry: string): string[] => [process.execPath, entry];
+  switch (id) {
+    case 'samovar':
+      return {
+        argv: node(options.samovarEntry),
+        env: { ...samovarEnv(options, port), SAMOVAR_WORKERS: workers, SAMOVAR_STATIC_ROOT: staticRoot },
+      };
+    case 'node-http':
+      return {
+        argv: node(BASELINE),
+        env: {
+          BASELINE_HOST: '127.0.0.1',
+          BASELINE_PORT: String(port),
+          BASELINE_WORKERS: workers,
+          BASELINE_STATIC_ROOT: staticRoot,
+          // node:cluster's best policy for it, and Samovar's default: the kernel spreads
+          // connections; round-robin through the primary costs node:http most of its
+          // Connection: close throughput (docs/cluster.md).
+          NODE_CLUSTER_SCHED_POLICY: 'none',
+        },
+      };
+    case 'node-net':
+      return {
+        argv: node(NODE_NET),
+        env: {
+          PEER_HOST: '127.0.0.1',
+          PEER_PORT: String(port),
+          PEER_WORKERS: workers,
+          NODE_CLUSTER_SCHED_POLICY: 'none',
+        },
+      };
+    case 'nginx': {
+      const prefix = join(setup.scratch, 'nginx');
+      mkdirSync(prefix, { recursive: true });
+      const conf = join(prefix, 'nginx.conf');
+      writeFileSync(conf, nginxConfig(prefix, port, options.workers, staticRoot));
+      return { argv: ['nginx', '-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], env: {} };
+    }
+  }
+}
+
+/** Starts one peer and resolves once its `/healthz` answers 200. */
+export async function startServer(id: ServerId, setup: PeerSetup): Promise<RunningServer> {
   const port = await freePort();
-  const env =
-    id === 'samovar'
-      ? samovarEnv(options, port)
-      : { BASELINE_HOST: '127.0.0.1', BASELINE_PORT: String(port) };
-  const entry = id === 'samovar' ? options.samovarEntry : BASELINE;
-  const argv = [...pinning.serverPrefix, process.execPath, entry];
-  const child = spawnChild(id, argv, { env: { ...process.env, ...env }, cwd: REPO_ROOT });
+  const { argv: command, env } = peerCommand(id, setup, port);
+  const argv = [...setup.pinning.serverPrefix, ...command];
+  // With the access log on, Samovar writes a line per request: to /dev/null, not to this
+  // process, whose reading them would cost a core's worth of CPU outside the pinning.
+  const discardStdout = id === 'samovar' && setup.options.accessLog === 'on';
+  const child = spawnChild(id, argv, { env: { ...process.env, ...env }, cwd: REPO_ROOT, discardStdout });
   await waitReady(child, port);
   return { id, child, port, argv, env };
 }
@@ -80,20 +182,22 @@ function pickHeaders(
   return picked;
 }
 
-/** GET / and POST /echo once each; a wrong status, body or echoed type is a problem. */
-export async function preflight(server: RunningServer): Promise<Preflight> {
+/** Each scenario this peer serves, once by hand: a wrong status, body or echoed type is a problem. */
+export async function preflight(server: RunningServer, scenarios: readonly Scenario[]): Promise<Preflight> {
   const problems: string[] = [];
   const get = await httpRequest(server.port, 'GET', '/');
-  if (get.status !== 200 || get.body !== 'Hello, World!') {
-    problems.push(`GET / answered ${get.status} ${JSON.stringify(get.body.slice(0, 60))}`);
-  }
-  const body = 'x'.repeat(1024);
-  const echo = await httpRequest(server.port, 'POST', '/echo', body, 'application/octet-stream');
-  if (echo.status !== 200 || echo.body !== body) {
-    problems.push(`POST /echo answered ${echo.status} with ${echo.body.length} bytes, not the 1024 sent`);
-  }
-  if (echo.headers['content-type'] !== 'application/octet-stream') {
-    problems.push(`POST /echo echoed Content-Type ${String(echo.headers['content-type'])}`);
+  for (const scenario of scenarios) {
+    if (!scenario.peers.includes(server.id) || scenario.expectBody === null) continue;
+    const { method, path, body, contentType, expectBody } = scenario;
+    const res = await httpRequest(server.port, method, path, body, contentType);
+    if (res.status !== 200 || res.body !== expectBody) {
+      problems.push(
+        `${method} ${path} answered ${res.status} with ${res.body.length} bytes ${JSON.stringify(res.body.slice(0, 40))}, not the expected ${expectBody.length}`,
+      );
+    }
+    if (contentType !== null && res.headers['content-type'] !== contentType) {
+      problems.push(`${method} ${path} echoed Content-Type ${String(res.headers['content-type'])}`);
+    }
   }
   return { getHeaders: pickHeaders(get.headers), problems };
 }

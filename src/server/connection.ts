@@ -314,7 +314,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     if (this.state === ConnState.LINGER || this.state === ConnState.CLOSED) return;
     this.setState(ConnState.LINGER);
     this.halted = true;
-    this.abandonExchanges(new RequestAbortedError('connection closing'));
+    this.abandonExchanges('connection closing');
     this.pauseMask = 0;
     this.writeMark = this.socket.writableLength + 1;
     this.socket.end();
@@ -322,11 +322,16 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.timer.restart(TimerKind.LINGER, LINGER_MS);
   }
 
-  private abandonExchanges(reason: Error): void {
+  /**
+   * The error is built only when a request is there to receive it: capturing an Error's stack
+   * cost 14 % of a worker's time under `Connection: close` load, two per connection, nearly
+   * always for nobody (docs/performance.md).
+   */
+  private abandonExchanges(reason: string): void {
     this.pending = null;
     const cur = this.current;
     this.current = null;
-    cur?.req.body.fail(reason);
+    if (cur !== null) cur.req.body.fail(new RequestAbortedError(reason));
     for (const res of this.queue) res.abort();
     this.ctx.load.inFlight -= this.queue.length;
     this.queue.length = 0;
@@ -369,7 +374,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   onClose(): void {
     if (this.state === ConnState.CLOSED) return;
     this.timer.clear();
-    this.abandonExchanges(new RequestAbortedError('connection closed'));
+    this.abandonExchanges('connection closed');
     this.releaseDrainWaiters();
     this.setState(ConnState.CLOSED);
     this.ctx.connectionClosed(this.closeReason ?? (this.peerEnded ? CloseReason.CLIENT : CloseReason.ERROR));
