@@ -92,7 +92,7 @@ export const PROTOCOL_ERRORS: Readonly<Record<ProtocolErrorCode, ErrorAnswer>> =
     reason: 'Content-Length and Transfer-Encoding together',
   },
   INVALID_TRANSFER_ENCODING: { status: 400, reason: 'Invalid Transfer-Encoding' },
-  UNSUPPORTED_TRANSFER_CODING: { status: 501, reason: 'Transfer coding not implemented' },
+  UNSUPPORTED_TRANSFER_CODING: { status: 501, reason: 'Unsupported transfer coding' },
   BODY_TOO_LARGE: { status: 413, reason: 'Request body too large' },
   INVALID_CHUNK_SIZE: { status: 400, reason: 'Invalid chunk size' },
   INVALID_CHUNK_EXTENSION: { status: 400, reason: 'Invalid chunk extension' },

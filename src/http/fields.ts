@@ -9,11 +9,7 @@
  */
 
 import type { Buffer } from 'node:buffer';
-import { HEX_VALUE, HOST_CHAR, TOKEN_LOWER } from './tables.ts';
-
-const SP = 0x20;
-const HTAB = 0x09;
-const COMMA = 0x2c;
+import { COMMA, HEX_VALUE, HOST_CHAR, HTAB, SP, TOKEN_LOWER } from './tables.ts';
 
 /** Returned by `parseContentLength` for a value that is not a list of equal decimal numbers. */
 export const INVALID_LENGTH = -1;

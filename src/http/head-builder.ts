@@ -20,14 +20,19 @@ import {
 } from './fields.ts';
 import type { ParserLimits } from './request-parser.ts';
 import { BodyKind, RequestHead, TargetForm } from './request-head.ts';
-import { HEADER_NAMES, HEX_VALUE, TARGET_CHAR, latin1 } from './tables.ts';
+import {
+  CR,
+  HEADER_NAMES,
+  HEX_VALUE,
+  HTAB,
+  LF,
+  PERCENT,
+  QUESTION,
+  SP,
+  TARGET_CHAR,
+  latin1,
+} from './tables.ts';
 
-const SP = 0x20;
-const HTAB = 0x09;
-const CR = 0x0d;
-const LF = 0x0a;
-const PERCENT = 0x25;
-const QUESTION = 0x3f;
 const NO_LENGTH = -1;
 
 export class HeadBuilder {

@@ -19,7 +19,24 @@ import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorCode } from './errors.ts';
 import { BodyKind, type RequestHead } from './request-head.ts';
 import { HeadBuilder } from './head-builder.ts';
-import { FIELD_VALUE, HEX_VALUE, METHODS, QDTEXT, TOKEN_LOWER, hashStep, latin1 } from './tables.ts';
+import {
+  BACKSLASH,
+  COLON,
+  CR,
+  DQUOTE,
+  EQUALS,
+  FIELD_VALUE,
+  HEX_VALUE,
+  HTAB,
+  LF,
+  METHODS,
+  QDTEXT,
+  SEMICOLON,
+  SP,
+  TOKEN_LOWER,
+  hashStep,
+  latin1,
+} from './tables.ts';
 
 export const Outcome = { NEED_MORE: 0, HEAD: 1, BODY: 2, END: 3, ERROR: 4 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
@@ -84,15 +101,6 @@ const S = {
 } as const;
 type State = (typeof S)[keyof typeof S];
 
-const CR = 0x0d;
-const LF = 0x0a;
-const SP = 0x20;
-const HTAB = 0x09;
-const COLON = 0x3a;
-const SEMICOLON = 0x3b;
-const EQUALS = 0x3d;
-const DQUOTE = 0x22;
-const BACKSLASH = 0x5c;
 /** 2^53 / 16: a chunk size above this would overflow when shifted by one more hex digit. */
 const MAX_CHUNK_SIZE_BEFORE_SHIFT = Math.floor(Number.MAX_SAFE_INTEGER / 16);
 

@@ -10,6 +10,20 @@
 
 import type { Buffer } from 'node:buffer';
 
+/** The bytes the grammar is built from (RFC 9110 §5.6, RFC 9112 §2.2). */
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const SP = 0x20;
+export const HTAB = 0x09;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
+export const SEMICOLON = 0x3b;
+export const EQUALS = 0x3d;
+export const DQUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const PERCENT = 0x25;
+export const QUESTION = 0x3f;
+
 function table(fill: (byte: number) => number): Uint8Array {
   const t = new Uint8Array(256);
   for (let b = 0; b < 256; b++) t[b] = fill(b);
