@@ -331,7 +331,9 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.pending = null;
     const cur = this.current;
     this.current = null;
-    if (cur !== null) cur.req.body.fail(new RequestAbortedError(reason));
+    // A bodiless request (EMPTY_BODY) or one whose body ended has nothing to fail: most
+    // `Connection: close` answers close while their exchange is still `current`.
+    if (cur !== null && !cur.req.body.complete) cur.req.body.fail(new RequestAbortedError(reason));
     for (const res of this.queue) res.abort();
     this.ctx.load.inFlight -= this.queue.length;
     this.queue.length = 0;
