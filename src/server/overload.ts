@@ -9,9 +9,12 @@
  *   sample is over `maxEventLoopLagMs` the process is saturated (CPU, or a handler blocking);
  * - requests in flight: parsed and not yet answered (queued answers included), over
  *   `maxInFlightRequests` means the handlers cannot keep up (a slow backend, say).
- * One timer per server, unref'd, and only when the lag threshold is on.
+ * One timer per server (a LoopLagProbe, the class the lag histogram uses too), unref'd, and only when
+ * the lag threshold is on.
  * Must not: answer requests itself (the connection does), or know the cluster.
  */
+
+import { LoopLagProbe } from '../metrics/loop-lag.ts';
 
 export interface OverloadOptions {
   /** Shed while the event loop is later than this (ms); 0 turns the check off. */
@@ -36,34 +39,29 @@ export class LoadMonitor {
   readonly options: OverloadOptions;
   /** Exchanges parsed and not yet fully answered, over every connection of the server. */
   inFlight = 0;
-  /** How late the last lag sample fired, in ms. */
-  lagMs = 0;
   /** Requests shed since the server started, by reason (metrics read them). */
   readonly shed = { lag: 0, inFlight: 0 };
-  private timer: NodeJS.Timeout | null = null;
-  private due = 0;
+  private readonly probe = new LoopLagProbe(LAG_SAMPLE_MS);
 
   constructor(options: OverloadOptions) {
     this.options = options;
   }
 
+  /** How late the last lag sample fired, in ms (settable, for tests of the threshold). */
+  get lagMs(): number {
+    return this.probe.lastMs;
+  }
+
+  set lagMs(ms: number) {
+    this.probe.lastMs = ms;
+  }
+
   start(): void {
-    if (this.options.maxEventLoopLagMs <= 0 || this.timer !== null) return;
-    this.due = performance.now() + LAG_SAMPLE_MS;
-    this.timer = setTimeout(sampleLag, LAG_SAMPLE_MS, this);
-    this.timer.unref();
+    if (this.options.maxEventLoopLagMs > 0) this.probe.start();
   }
 
   stop(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  sample(): void {
-    const now = performance.now();
-    this.lagMs = Math.max(0, now - this.due);
-    this.due = now + LAG_SAMPLE_MS;
-    this.timer?.refresh();
+    this.probe.stop();
   }
 
   /** Whether a new request should be shed now, and why; counts it when so. */
@@ -79,8 +77,4 @@ export class LoadMonitor {
     }
     return Shed.NONE;
   }
-}
-
-function sampleLag(monitor: LoadMonitor): void {
-  monitor.sample();
 }
