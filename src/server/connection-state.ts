@@ -19,25 +19,41 @@ export const ConnState = {
 } as const;
 export type ConnState = (typeof ConnState)[keyof typeof ConnState];
 
-/** Anything with a state; the registry does not need to know more. */
+/** Anything with a state and a registry slot; the registry does not need to know more. */
 export interface Stateful {
   readonly state: ConnState;
+  /** Index in the registry's array while open, -1 once closed; only the registry writes it. */
+  registrySlot: number;
 }
 
+/**
+ * Open connections in an array, each knowing its own index: add is a push, removal moves the
+ * last connection into the freed slot. Not a `Set`: under `Connection: close` load (22k
+ * connections a second) a Set that is added to and deleted from made every scavenge keep
+ * about a fifth of the young generation alive — 9 ms pauses every quarter second, a p99 of
+ * 14 ms against 2 ms for node:http — while with this array scavenges take under 1 ms
+ * (docs/performance.md).
+ */
 export class ConnectionRegistry<C extends Stateful> {
-  /** Open connections (every state but CLOSED). */
-  readonly open = new Set<C>();
+  private readonly slots: C[] = [];
   readonly counts: Record<ConnState, number> = { new: 0, active: 0, idle: 0, linger: 0, closed: 0 };
   /** Called when the last open connection closes (drain waits for it). */
   onEmpty: (() => void) | null = null;
 
+  /** Open connections (every state but CLOSED). */
   get size(): number {
-    return this.open.size;
+    return this.slots.length;
+  }
+
+  /** A copy of the open connections: safe to iterate while they close. */
+  snapshot(): C[] {
+    return this.slots.slice();
   }
 
   /** Registers a freshly accepted connection in state NEW. */
   add(conn: C): void {
-    this.open.add(conn);
+    conn.registrySlot = this.slots.length;
+    this.slots.push(conn);
     this.counts.new++;
   }
 
@@ -49,8 +65,14 @@ export class ConnectionRegistry<C extends Stateful> {
       return;
     }
     // Closed connections leave the registry: it holds only what drain must wait for.
-    this.open.delete(conn);
-    if (this.open.size === 0 && this.onEmpty !== null) this.onEmpty();
+    const slot = conn.registrySlot;
+    conn.registrySlot = -1;
+    const last = this.slots.pop() as C;
+    if (last !== conn) {
+      this.slots[slot] = last;
+      last.registrySlot = slot;
+    }
+    if (this.slots.length === 0 && this.onEmpty !== null) this.onEmpty();
   }
 }
 

@@ -51,6 +51,7 @@ type OwnedSocket = Socket & { [CONN]: Connection };
 
 export class Connection extends ConnectionOutput implements TimerOwner, Stateful {
   state: ConnState = ConnState.NEW;
+  registrySlot = -1;
   readonly remote: string;
   private readonly parser: RequestParser;
   private readonly timer: ConnectionTimer;

@@ -158,7 +158,7 @@ export class Server implements ConnectionContext {
     const quiet = this.acceptGuard.isPaused(now);
     const pauseMs = this.acceptGuard.failed(code, now);
     if (pauseMs > 0) {
-      for (const conn of this.registry.open)
+      for (const conn of this.registry.snapshot())
         if (conn.state === ConnState.IDLE) conn.cut(CloseReason.IDLE_TIMEOUT);
     }
     if (quiet) return;
@@ -226,7 +226,7 @@ export class Server implements ConnectionContext {
     this.listener.close();
     const counts = this.registry.counts;
     const result: DrainResult = { open: this.registry.size, idle: counts.idle + counts.new, cut: 0 };
-    for (const conn of this.registry.open) conn.drainStarted();
+    for (const conn of this.registry.snapshot()) conn.drainStarted();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(deadline);
@@ -237,7 +237,7 @@ export class Server implements ConnectionContext {
       const deadline = setTimeout(() => {
         // A lingering connection has already delivered its last answer: ending it cuts nothing.
         result.cut = this.registry.size - this.registry.counts.linger;
-        for (const conn of this.registry.open) conn.cut(CloseReason.DRAIN);
+        for (const conn of this.registry.snapshot()) conn.cut(CloseReason.DRAIN);
       }, timeoutMs);
       if (this.registry.size === 0) return done();
       this.registry.onEmpty = done;
