@@ -4,8 +4,8 @@
  * `event`. Lines about a worker written by the primary carry the worker's `workerId`,
  * `workerPid`, `slot` and `generation`; a worker's own lines carry its `workerId` in the base.
  *
- * Asynchronous and flushed on exit (src/log/logger.ts); lines are whole and at most PIPE_BUF per
- * write, so the primary's and the workers' lines never interleave on the shared stdout pipe.
+ * Batched per event-loop turn and flushed on exit (src/log/line-sink.ts); lines are whole and at
+ * most PIPE_BUF per write, so the primary's and the workers' lines never interleave on a pipe.
  * Must not: format for humans, or throw (a logger that throws turns a log into a crash).
  */
 

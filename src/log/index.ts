@@ -7,10 +7,10 @@ export {
   createLogger,
   installFatalHandlers,
   stdoutDestination,
-  PIPE_BUF_BYTES,
   type Logger,
   type LoggerOptions,
   type LogLevel,
 } from './logger.ts';
+export { LineSink, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
 export { RequestIds, isSafeRequestId, bootPrefix, MAX_REQUEST_ID_LENGTH } from './request-id.ts';
 export { AccessLog, AccessMode, ACCESS_EVENT, roundMs, type AccessRecord } from './access.ts';

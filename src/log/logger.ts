@@ -1,28 +1,27 @@
 /**
  * The process's pino logger: JSON lines on stdout, `{"level":"info","time":…,"pid":…,"role":…,
- * "workerId":…,"msg":…}` (level as its name, time in epoch milliseconds), written
- * asynchronously through a SonicBoom destination and flushed on every exit path.
+ * "workerId":…,"msg":…}` (level as its name, time in epoch milliseconds), written through a
+ * `LineSink` (line-sink.ts) and flushed on every exit path.
  *
- * - Asynchronous: a log call appends to a buffer; the write happens off the request's path.
- * - Lines never interleave across processes: the primary and its workers share one stdout pipe,
- *   and a pipe write of at most PIPE_BUF (4 KiB) bytes is atomic (POSIX). SonicBoom appends whole
- *   lines to a chunk until the next would pass `maxWrite`, so each write is whole lines ≤ 4 KiB.
- * - Flushed on exit: pino registers the destination to be flushed synchronously on `exit`
- *   (`process.exit`, normal end); `installFatalHandlers` turns an uncaught exception or an
- *   unhandled rejection into one `fatal` line and `process.exit(1)`, which flushes too.
+ * - Batched: a log call appends to a buffer; one synchronous write per event-loop turn carries
+ *   every line of that turn (pino's asynchronous SonicBoom cost a thread-pool job per write,
+ *   22 % of a keep-alive worker's throughput; docs/performance.md).
+ * - Lines never interleave across processes: the primary and its workers share one stdout, and
+ *   on a pipe each write is whole lines of at most PIPE_BUF (4 KiB), which POSIX makes atomic.
+ * - Flushed on exit: the sink writes what is left synchronously on `exit` (`process.exit`, normal
+ *   end); `installFatalHandlers` turns an uncaught exception or an unhandled rejection into one
+ *   `fatal` line and `process.exit(1)`, which flushes too.
  * Must not: format for humans (`npm run dev` pipes through pino-pretty), or throw.
  */
 
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
+import { LineSink } from './line-sink.ts';
 
 export type { Logger } from 'pino';
 
 /** pino's levels and `silent`; the same list as the configuration's `log.level`. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-/** POSIX PIPE_BUF on Linux: the largest pipe write that is never interleaved with another. */
-export const PIPE_BUF_BYTES = 4096;
 
 export interface LoggerOptions {
   readonly level: LogLevel;
@@ -32,21 +31,26 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-/** An asynchronous stdout destination that writes whole lines, at most PIPE_BUF bytes at a time. */
+/** stdout through a `LineSink`: one write per event-loop turn, whole lines, ≤ PIPE_BUF on a pipe. */
 export function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, maxWrite: PIPE_BUF_BYTES });
+  return new LineSink({ fd: 1 });
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const destination = options.destination ?? stdoutDestination();
+  const logger = pino(
     {
       level: options.level,
       base: { pid: process.pid, ...options.base },
       // Level names, not numbers: greppable, and what the cluster's tests and operators read.
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? stdoutDestination(),
+    destination,
   );
+  // The sink's own line (lines dropped) carries the same `pid`, `role` and `workerId`.
+  if (destination instanceof LineSink)
+    destination.bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
+  return logger;
 }
 
 let fatalInstalled = false;

@@ -1,0 +1,220 @@
+/**
+ * The log's destination: whole JSON lines gathered in one Buffer during an event-loop turn and
+ * written with `fs.writeSync` once per turn (in a `setImmediate`), on the main thread.
+ *
+ * Why not SonicBoom's asynchronous mode (what pino offers): there every write is a libuv
+ * thread-pool job, and a worker's threads share its core, so each one costs a thread wake-up, a
+ * context switch and a completion callback. Under load that took 22 % of a keep-alive worker's
+ * throughput and 62 % under `Connection: close`, where each turn carries one line (issue 9,
+ * docs/performance.md). One synchronous write per turn costs a system call and nothing else.
+ *
+ * - Lines never interleave across processes sharing the descriptor: on a pipe or a socket each
+ *   write is at most PIPE_BUF (4 KiB) bytes and ends at a newline (POSIX makes such pipe writes
+ *   atomic); a line longer than that is written alone. On a file or a character device (`>`
+ *   redirection, /dev/null) writes go up to 64 KiB, still ending at newlines.
+ * - A reader that falls behind: on a blocking descriptor the write waits, as nginx's does; on a
+ *   non-blocking one (EAGAIN) the lines stay buffered and are retried every 10 ms, up to
+ *   `maxBufferedBytes`; past that new lines are dropped and counted, and one `warn` line says how
+ *   many once writing works again. EPIPE (the reader is gone) ends logging quietly.
+ * - `flushSync()` writes everything now (waiting out EAGAIN up to a second); it runs on `exit`,
+ *   so `process.exit` and the fatal handler lose nothing.
+ * Must not: split a line across writes (except one longer than a pipe's atomic size), or throw.
+ */
+
+import { Buffer } from 'node:buffer';
+import { fstatSync, writeSync } from 'node:fs';
+
+/** POSIX PIPE_BUF on Linux: the largest pipe write that is never interleaved with another. */
+export const PIPE_BUF_BYTES = 4096;
+/** Largest write to a file or character device. */
+const FILE_WRITE_BYTES = 64 * 1024;
+const INITIAL_BYTES = 64 * 1024;
+const RETRY_MS = 10;
+const EXIT_WAIT_MS = 1000;
+const NEWLINE = 0x0a;
+
+export interface LineSinkOptions {
+  /** The descriptor to write; 1 (stdout) unless a test passes another. */
+  readonly fd?: number;
+  /** Largest single write; by default PIPE_BUF for pipes and sockets, 64 KiB otherwise. */
+  readonly maxWrite?: number;
+  /** Bytes kept while the descriptor would block; lines beyond are dropped and counted. */
+  readonly maxBufferedBytes?: number;
+  /** Flush synchronously on the process's `exit` (default true; tests with many sinks turn it off). */
+  readonly flushOnExit?: boolean;
+}
+
+export class LineSink {
+  readonly fd: number;
+  readonly maxWrite: number;
+  private readonly maxBuffered: number;
+  private buf: Buffer;
+  private used = 0;
+  private scheduled = false;
+  private retry: NodeJS.Timeout | null = null;
+  private broken = false;
+  /** Lines dropped since the last notice (the buffer was full while the reader was stalled). */
+  private droppedSinceNotice = 0;
+  /** Lines dropped in all, for tests and operators. */
+  dropped = 0;
+  /** Serialised fields for the drop notice (`,"pid":…,"role":…`); the logger sets its own. */
+  bindings = `,"pid":${process.pid}`;
+
+  constructor(options: LineSinkOptions = {}) {
+    this.fd = options.fd ?? 1;
+    this.maxWrite = options.maxWrite ?? defaultMaxWrite(this.fd);
+    this.maxBuffered = Math.max(options.maxBufferedBytes ?? 8 * 1024 * 1024, this.maxWrite);
+    this.buf = Buffer.allocUnsafe(Math.min(INITIAL_BYTES, this.maxBuffered));
+    if (options.flushOnExit ?? true) process.on('exit', () => this.flushSync());
+  }
+
+  /** Appends one line (it must end with a newline); written at the end of this turn. */
+  write(line: string): boolean {
+    if (this.broken) return true;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair is 4 bytes for 2 units).
+    const worst = line.length * 3;
+    if (this.used + worst > this.buf.length && !this.makeRoom(worst)) {
+      this.dropped++;
+      this.droppedSinceNotice++;
+      return true;
+    }
+    this.used += this.buf.write(line, this.used, 'utf8');
+    if (!this.scheduled && this.retry === null) {
+      this.scheduled = true;
+      setImmediate(flushTurn, this);
+    }
+    return true;
+  }
+
+  /** Bytes waiting to be written. */
+  get pendingBytes(): number {
+    return this.used;
+  }
+
+  /**
+   * Writes what can be written now; false if the descriptor would block (a retry is then armed).
+   * `done` (pino's `logger.flush(cb)`) is called once this attempt is over.
+   */
+  flush(done?: (err?: Error) => void): boolean {
+    const ok = this.flushNow();
+    done?.();
+    return ok;
+  }
+
+  private flushNow(): boolean {
+    this.scheduled = false;
+    if (this.broken || this.used === 0) return true;
+    const done = this.writeOut() && this.noticeDrops();
+    if (!done && this.retry === null) {
+      this.retry = setTimeout(retryFlush, RETRY_MS, this);
+      this.retry.unref();
+    }
+    return done;
+  }
+
+  /** Writes everything before returning (waits out a blocked reader for up to a second). */
+  flushSync(): void {
+    const deadline = Date.now() + EXIT_WAIT_MS;
+    while (!this.broken && !(this.writeOut() && this.noticeDrops())) {
+      if (Date.now() >= deadline) return;
+      Atomics.wait(SLEEPER, 0, 0, 1);
+    }
+  }
+
+  /** After lines were dropped and writing works again: one line saying how many (then written). */
+  private noticeDrops(): boolean {
+    const n = this.droppedSinceNotice;
+    if (n === 0 || this.broken) return true;
+    this.droppedSinceNotice = 0;
+    const line = dropNotice(n, this.bindings);
+    this.buf.write(line, this.used, 'latin1');
+    this.used += line.length;
+    return this.writeOut();
+  }
+
+  clearRetry(): void {
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+  }
+
+  /** Room for `bytes` more: flush, then grow up to the cap. False when the line must be dropped. */
+  private makeRoom(bytes: number): boolean {
+    if (this.retry === null) this.writeOut();
+    const need = this.used + bytes;
+    if (need <= this.buf.length) return true;
+    if (need > this.maxBuffered) return false;
+    const bigger = Buffer.allocUnsafe(Math.min(this.maxBuffered, Math.max(need, this.buf.length * 2)));
+    this.buf.copy(bigger, 0, 0, this.used);
+    this.buf = bigger;
+    return true;
+  }
+
+  /** Writes whole lines, at most `maxWrite` bytes a call; true when nothing is left. */
+  private writeOut(): boolean {
+    const buf = this.buf;
+    const used = this.used;
+    let start = 0;
+    let blocked = false;
+    while (start < used) {
+      const end = chunkEnd(buf, start, used, this.maxWrite);
+      let n: number;
+      try {
+        n = writeSync(this.fd, buf, start, end - start);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
+          blocked = true;
+          break;
+        }
+        if (code === 'EINTR') continue;
+        // EPIPE (no reader), EBADF, ENOSPC…: nothing to log to; stop rather than spin.
+        this.broken = true;
+        this.used = 0;
+        return true;
+      }
+      start += n;
+    }
+    if (start > 0) {
+      if (start < used) buf.copy(buf, 0, start, used);
+      this.used = used - start;
+    }
+    return !blocked;
+  }
+}
+
+/** Where the write starting at `start` ends: after the last newline within `max` bytes. */
+function chunkEnd(buf: Buffer, start: number, used: number, max: number): number {
+  if (used - start <= max) return used;
+  const nl = buf.lastIndexOf(NEWLINE, start + max - 1);
+  if (nl >= start) return nl + 1;
+  // One line longer than `max`: it goes alone, whole.
+  const next = buf.indexOf(NEWLINE, start + max);
+  return next < 0 || next >= used ? used : next + 1;
+}
+
+function defaultMaxWrite(fd: number): number {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() || st.isCharacterDevice() ? FILE_WRITE_BYTES : PIPE_BUF_BYTES;
+  } catch {
+    return PIPE_BUF_BYTES;
+  }
+}
+
+function dropNotice(n: number, bindings: string): string {
+  return (
+    `{"level":"warn","time":${Date.now()}${bindings},"event":"log-dropped",` +
+    `"dropped":${n},"msg":"log lines dropped: the log's reader fell behind"}\n`
+  );
+}
+
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+function flushTurn(sink: LineSink): void {
+  sink.flush();
+}
+
+function retryFlush(sink: LineSink): void {
+  sink.clearRetry();
+  sink.flush();
+}

@@ -1,0 +1,145 @@
+/**
+ * The log's destination (src/log/line-sink.ts), against real descriptors and processes:
+ *   - lines wait for the end of the event-loop turn, then reach the file whole and in order;
+ *   - four processes writing through one FIFO never interleave inside a line (writes of at most
+ *     PIPE_BUF bytes that end at newlines), and lines written just before `process.exit` arrive;
+ *   - a non-blocking descriptor whose reader stalls: lines are kept and written once it reads
+ *     again; past the buffer cap they are dropped, counted, and one `log-dropped` line says so.
+ */
+
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LineSink, PIPE_BUF_BYTES } from '../../src/log/index.ts';
+
+const WRITER = join(import.meta.dirname, 'fixtures', 'line-writer.ts');
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'samovar-sink-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+interface Line {
+  w?: number;
+  i?: number;
+  pad?: string;
+  event?: string;
+  dropped?: number;
+}
+
+/** Every line must be whole JSON: a torn or interleaved line fails here. */
+function parseLines(text: string): Line[] {
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line) as Line);
+}
+
+function writer(env: Record<string, string>, stdout: 'pipe' | number): ChildProcess {
+  const child = spawn(process.execPath, [WRITER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', stdout, 'pipe'],
+  });
+  children.push(child);
+  return child;
+}
+
+describe('LineSink', () => {
+  it('writes at the end of the turn (or when 64 KiB are waiting), whole lines in order', async () => {
+    const file = join(scratch(), 'log');
+    const fd = openSync(file, 'w');
+    try {
+      const sink = new LineSink({ fd, flushOnExit: false });
+      expect(sink.maxWrite).toBe(64 * 1024);
+      const lines = Array.from({ length: 500 }, (_, i) => `{"i":${i},"s":"${'é'.repeat(i % 50)}"}\n`);
+      for (const line of lines) sink.write(line);
+      expect(statSync(file).size).toBe(0);
+      expect(sink.pendingBytes).toBe(Buffer.byteLength(lines.join('')));
+      await nextTurn();
+      expect(sink.pendingBytes).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('never interleaves lines of four processes sharing one FIFO, and loses none at exit', async () => {
+    const dir = scratch();
+    const fifo = join(dir, 'fifo');
+    const out = join(dir, 'out');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = spawn('sh', ['-c', `exec cat < '${fifo}' > '${out}'`], { stdio: 'inherit' });
+    children.push(reader);
+    const fd = openSync(fifo, 'w'); // returns once the reader has opened its end
+    const lines = 5000;
+    const writers = [0, 1, 2, 3].map((w) =>
+      // Pads up to 900 code points of up to 4 bytes: lines of up to ~3.6 KiB, under PIPE_BUF.
+      writer({ WRITER: String(w), LINES: String(lines), BURST: '250', MAX_PAD: '900' }, fd),
+    );
+    closeSync(fd);
+    expect(await Promise.all(writers.map(exited))).toEqual([0, 0, 0, 0]);
+    expect(await exited(reader)).toBe(0);
+    const got = parseLines(readFileSync(out, 'utf8'));
+    expect(got.length).toBe(4 * lines);
+    for (let w = 0; w < 4; w++) {
+      const mine = got.filter((l) => l.w === w).map((l) => l.i);
+      expect(mine).toEqual(Array.from({ length: lines }, (_, i) => i));
+    }
+    expect(PIPE_BUF_BYTES).toBe(4096);
+  });
+
+  /** A writer on a non-blocking socket its parent does not read until the writer says it is done. */
+  async function stalledWriter(env: Record<string, string>): Promise<Line[]> {
+    const child = writer({ NONBLOCKING: '1', WRITER: '7', BURST: '100', MAX_PAD: '400', ...env }, 'pipe');
+    const stdout = child.stdout as NodeJS.ReadableStream;
+    stdout.pause();
+    const chunks: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('written\n')) resolve();
+      });
+      child.once('exit', () => resolve());
+    });
+    stdout.resume();
+    expect(await exited(child)).toBe(0);
+    return parseLines(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  it('keeps lines while a non-blocking reader stalls, and writes them all once it reads', async () => {
+    const got = await stalledWriter({ LINES: '6000' });
+    expect(got.map((l) => l.i)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+  });
+
+  it('past its cap drops lines, counts them, and says how many in one warn line', async () => {
+    const got = await stalledWriter({ LINES: '6000', MAX_BUFFERED: String(64 * 1024) });
+    const notices = got.filter((l) => l.event === 'log-dropped');
+    const data = got.filter((l) => l.event === undefined);
+    expect(notices.length).toBeGreaterThan(0);
+    const dropped = notices.reduce((sum, l) => sum + (l.dropped ?? 0), 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(data.length + dropped).toBe(6000);
+    const seq = data.map((l) => l.i as number);
+    expect(seq).toEqual([...seq].sort((a, b) => a - b));
+  });
+});
