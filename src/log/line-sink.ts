@@ -29,6 +29,8 @@ export const PIPE_BUF_BYTES = 4096;
 /** Largest write to a file or character device. */
 const FILE_WRITE_BYTES = 64 * 1024;
 const INITIAL_BYTES = 64 * 1024;
+/** A turn's text is encoded and written early past this many characters. */
+const TURN_TEXT_MAX = 64 * 1024;
 const RETRY_MS = 10;
 const EXIT_WAIT_MS = 1000;
 const NEWLINE = 0x0a;
@@ -48,6 +50,9 @@ export class LineSink {
   readonly fd: number;
   readonly maxWrite: number;
   private readonly maxBuffered: number;
+  /** Lines of this turn, not encoded yet: appending to a string is cheaper than a copy a line. */
+  private text = '';
+  /** Encoded bytes not written yet (the descriptor would block, or a turn's tail). */
   private buf: Buffer;
   private used = 0;
   private scheduled = false;
@@ -71,15 +76,17 @@ export class LineSink {
   /** Appends one line (it must end with a newline); written at the end of this turn. */
   write(line: string): boolean {
     if (this.broken) return true;
-    // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair is 4 bytes for 2 units).
-    const worst = line.length * 3;
-    if (this.used + worst > this.buf.length && !this.makeRoom(worst)) {
+    const text = this.text;
+    // Characters stand for bytes here (exact for ASCII, the usual case); the cap is a bound on
+    // memory, not a promise to the byte.
+    if (this.used + text.length + line.length > this.maxBuffered) {
       this.dropped++;
       this.droppedSinceNotice++;
       return true;
     }
-    this.used += this.buf.write(line, this.used, 'utf8');
-    if (!this.scheduled && this.retry === null) {
+    this.text = text + line;
+    if (this.text.length >= TURN_TEXT_MAX) this.flushNow();
+    else if (!this.scheduled && this.retry === null) {
       this.scheduled = true;
       setImmediate(flushTurn, this);
     }
@@ -88,7 +95,7 @@ export class LineSink {
 
   /** Bytes waiting to be written. */
   get pendingBytes(): number {
-    return this.used;
+    return this.used + Buffer.byteLength(this.text);
   }
 
   /**
@@ -103,7 +110,11 @@ export class LineSink {
 
   private flushNow(): boolean {
     this.scheduled = false;
-    if (this.broken || this.used === 0) return true;
+    if (this.broken) return true;
+    // Blocked: the armed retry writes (this turn's text waits, bounded by the cap).
+    if (this.retry !== null) return false;
+    this.encode();
+    if (this.used === 0) return true;
     const done = this.writeOut() && this.noticeDrops();
     if (!done && this.retry === null) {
       this.retry = setTimeout(retryFlush, RETRY_MS, this);
@@ -115,10 +126,31 @@ export class LineSink {
   /** Writes everything before returning (waits out a blocked reader for up to a second). */
   flushSync(): void {
     const deadline = Date.now() + EXIT_WAIT_MS;
+    this.encode();
     while (!this.broken && !(this.writeOut() && this.noticeDrops())) {
       if (Date.now() >= deadline) return;
       Atomics.wait(SLEEPER, 0, 0, 1);
     }
+  }
+
+  retryNow(): void {
+    this.retry = null;
+    this.flushNow();
+  }
+
+  /** Moves this turn's text into the byte buffer, growing it as needed. */
+  private encode(): void {
+    const text = this.text;
+    if (text.length === 0) return;
+    this.text = '';
+    const bytes = Buffer.byteLength(text);
+    const need = this.used + bytes;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, Math.min(this.buf.length * 2, this.maxBuffered)));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
   }
 
   /** After lines were dropped and writing works again: one line saying how many (then written). */
@@ -126,27 +158,9 @@ export class LineSink {
     const n = this.droppedSinceNotice;
     if (n === 0 || this.broken) return true;
     this.droppedSinceNotice = 0;
-    const line = dropNotice(n, this.bindings);
-    this.buf.write(line, this.used, 'latin1');
-    this.used += line.length;
+    this.text = dropNotice(n, this.bindings);
+    this.encode();
     return this.writeOut();
-  }
-
-  clearRetry(): void {
-    if (this.retry !== null) clearTimeout(this.retry);
-    this.retry = null;
-  }
-
-  /** Room for `bytes` more: flush, then grow up to the cap. False when the line must be dropped. */
-  private makeRoom(bytes: number): boolean {
-    if (this.retry === null) this.writeOut();
-    const need = this.used + bytes;
-    if (need <= this.buf.length) return true;
-    if (need > this.maxBuffered) return false;
-    const bigger = Buffer.allocUnsafe(Math.min(this.maxBuffered, Math.max(need, this.buf.length * 2)));
-    this.buf.copy(bigger, 0, 0, this.used);
-    this.buf = bigger;
-    return true;
   }
 
   /** Writes whole lines, at most `maxWrite` bytes a call; true when nothing is left. */
@@ -215,6 +229,5 @@ function flushTurn(sink: LineSink): void {
 }
 
 function retryFlush(sink: LineSink): void {
-  sink.clearRetry();
-  sink.flush();
+  sink.retryNow();
 }
