@@ -4,8 +4,8 @@
  *
  * A response head is one string: the cached status line, the handler's field lines (validated
  * and appended as they are set), then the framing fields Samovar owns (Date, Content-Length or
- * Transfer-Encoding, Connection) and the blank line. It becomes bytes once, in the same Buffer as
- * a small body, so the socket sees one write.
+ * Transfer-Encoding, Connection) and the blank line. It goes to the socket in one write with a
+ * small body: as one latin1 string when the body is ASCII, else in one Buffer.
  * Must not: do I/O, read the clock, or decide persistence (the connection passes that in).
  */
 
@@ -70,13 +70,21 @@ export function encodeHead(
 }
 
 /**
- * Head and body in one Buffer: one allocation, one copy, one write. `body` strings are UTF-8;
- * `bodyBytes` is its byte length, already computed for Content-Length.
+ * Head and body as one chunk for one socket write. Without a body, or with a body string that is
+ * all ASCII (its UTF-8 length is its length), the chunk is a latin1 string: the socket encodes it
+ * straight into its write (no Buffer allocated, no second copy). Otherwise one Buffer: one
+ * allocation, the head and the body copied in. `bodyBytes` is the body's byte length, already
+ * computed for Content-Length.
  */
-export function joinHeadAndBody(head: string, body: string | Uint8Array | null, bodyBytes: number): Buffer {
+export function joinHeadAndBody(
+  head: string,
+  body: string | Uint8Array | null,
+  bodyBytes: number,
+): string | Buffer {
+  if (body === null || bodyBytes === 0) return head;
+  if (typeof body === 'string' && bodyBytes === body.length) return head + body;
   const out = Buffer.allocUnsafe(head.length + bodyBytes);
   const at = out.write(head, 0, 'latin1');
-  if (body === null || bodyBytes === 0) return out;
   if (typeof body === 'string') out.write(body, at, 'utf8');
   else out.set(body, at);
   return out;

@@ -96,7 +96,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     return body.remaining > this.ctx.options.connections.maxUnreadBodyBytes;
   }
 
-  deliver(res: Response, head: Buffer, body: Uint8Array | null): void {
+  deliver(res: Response, head: string | Buffer, body: Uint8Array | null): void {
     res.phase = Phase.DONE;
     this.responseSent(res);
     this.observe(res);
@@ -195,7 +195,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     this.pause(Pause.WRITE);
   }
 
-  private writeResponse(head: Buffer, body: Uint8Array | null): void {
+  private writeResponse(head: string | Buffer, body: Uint8Array | null): void {
     if (body === null) return this.write(head);
     this.socket.cork();
     this.write(head);

@@ -29,7 +29,8 @@ export interface ResponseHost {
   /** Whether every answer carries `X-Request-Id` (the server has a request-id source). */
   readonly echoRequestId: boolean;
   decideClose(res: Response, closeDelimited: boolean): boolean;
-  deliver(res: Response, head: Buffer, body: Uint8Array | null): void;
+  /** `head` is a latin1 string or bytes (with a small body joined in); `body` a large one after it. */
+  deliver(res: Response, head: string | Buffer, body: Uint8Array | null): void;
   turn(res: Response): Promise<void>;
   writeChunk(prefix: Buffer | null, data: Uint8Array | null, chunked: boolean): boolean;
   drained(): Promise<void>;
@@ -67,7 +68,7 @@ export class Response implements BodyOwner {
   continueSent = false;
   continuePending = false;
   /** Encoded output waiting for the exchanges before it (pipelining order, RFC 9112 §9.3.2). */
-  outHead: Buffer | null = null;
+  outHead: string | Buffer | null = null;
   outBody: Uint8Array | null = null;
   turnResolve: (() => void) | null = null;
   /** Body bytes of the answer (after framing is removed; 0 for HEAD, 204, 304), for metrics and logs. */
@@ -130,7 +131,7 @@ export class Response implements BodyOwner {
     const omit = noBody || this.req.method === 'HEAD' || bytes === 0;
     this.bodyBytes = omit ? 0 : bytes;
     if (!omit && typeof body !== 'string' && bytes > JOIN_MAX_BYTES) {
-      this.host.deliver(this, Buffer.from(head, 'latin1'), body as Uint8Array);
+      this.host.deliver(this, head, body as Uint8Array);
     } else {
       this.host.deliver(
         this,
