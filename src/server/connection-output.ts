@@ -57,6 +57,14 @@ export abstract class ConnectionOutput implements ResponseHost {
   protected writeBlocked = false;
   /** Write-buffer length when a write timer started, to tell a slow reader from a dead one. */
   protected writeMark = 0;
+  /**
+   * While one read is parsed, answers are gathered here and written once after it: a pipelined
+   * batch leaves in one write(2), as one latin1 string when every piece is one (the usual case),
+   * which costs less than Node's cork/writev of a chunk per answer.
+   */
+  protected gathering = false;
+  private readonly gathered: (Uint8Array | string)[] = [];
+  private gatheredBytes = 0;
   private drainWaiters: (() => void)[] = [];
 
   constructor(socket: Socket, ctx: ConnectionContext) {
@@ -188,6 +196,44 @@ export abstract class ConnectionOutput implements ResponseHost {
   }
 
   protected write(data: Uint8Array | string): void {
+    if (!this.gathering) return this.send(data);
+    this.gathered.push(data);
+    this.gatheredBytes += typeof data === 'string' ? data.length : data.byteLength;
+    // Past the high-water mark, write now: backpressure must stop the parse loop right here.
+    const socket = this.socket;
+    if (this.gatheredBytes + socket.writableLength >= socket.writableHighWaterMark) this.flushGathered();
+  }
+
+  /** Writes what was gathered during the parse of one read: one chunk, one string, or corked. */
+  protected flushGathered(): void {
+    const g = this.gathered;
+    const n = g.length;
+    if (n === 0) return;
+    this.gatheredBytes = 0;
+    if (this.socket.destroyed || this.socket.writableEnded) {
+      g.length = 0;
+      return;
+    }
+    if (n === 1) {
+      const only = g[0] as Uint8Array | string;
+      g.length = 0;
+      return this.send(only);
+    }
+    let strings = true;
+    for (let i = 0; i < n && strings; i++) strings = typeof g[i] === 'string';
+    if (strings) {
+      let text = '';
+      for (let i = 0; i < n; i++) text += g[i] as string;
+      g.length = 0;
+      return this.send(text);
+    }
+    this.socket.cork();
+    for (let i = 0; i < n; i++) this.send(g[i] as Uint8Array | string);
+    g.length = 0;
+    this.socket.uncork();
+  }
+
+  private send(data: Uint8Array | string): void {
     const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
     if (ok || this.writeBlocked) return;
     this.writeBlocked = true;

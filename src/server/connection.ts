@@ -92,14 +92,19 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.pending =
       this.pending === null ? chunk : Buffer.concat([this.pending.subarray(this.pendingOffset), chunk]);
     this.pendingOffset = 0;
-    this.pumpCorked();
+    this.pumpGathered();
     this.settle();
   }
 
-  private pumpCorked(): void {
-    this.socket.cork();
-    this.pump();
-    this.socket.uncork();
+  /** Parses what is pending; the answers it produces leave in one write after it. */
+  private pumpGathered(): void {
+    this.gathering = true;
+    try {
+      this.pump();
+    } finally {
+      this.gathering = false;
+      this.flushGathered();
+    }
   }
 
   /** Feeds pending bytes to the parser until it needs more, an error, or a pause. */
@@ -317,6 +322,9 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.halted = true;
     this.abandonExchanges('connection closing');
     this.pauseMask = 0;
+    // Answers gathered in this read go before the FIN.
+    this.gathering = false;
+    this.flushGathered();
     this.writeMark = this.socket.writableLength + 1;
     this.socket.end();
     this.socket.resume();
@@ -394,7 +402,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.pauseMask &= ~reason;
     if (this.pauseMask !== 0 || this.state === ConnState.LINGER || this.state === ConnState.CLOSED) return;
     this.socket.resume();
-    if (this.pending !== null && !this.pumping) this.pumpCorked();
+    if (this.pending !== null && !this.pumping) this.pumpGathered();
   }
 }
 

@@ -4,6 +4,7 @@
  * between pipelined requests; the per-connection request limit.
  */
 
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Router } from '../../src/server/index.ts';
 import { RawClient } from '../support/raw-client.ts';
@@ -33,6 +34,41 @@ describe('pipelining', () => {
     c.write(get('/wait/60') + get('/wait/30') + get('/stream/10') + get('/wait/0'));
     const rs = await c.responses(4);
     expect(rs.map((r) => r.body.toString())).toEqual(['waited 60', 'waited 30', 's10', 'waited 0']);
+  });
+
+  it('answers a batch that arrived in one read with one socket write, in order', async () => {
+    const h = new Router()
+      .get('/n/:i', (req, res) => res.send(`n${req.params.i}`))
+      .get('/bin', (_req, res) => res.send(Buffer.from([0xff, 0x00, 0x41])));
+    const { port, server } = await startServer(h.handler());
+    const c = await RawClient.connect(port);
+    c.write(get('/n/0'));
+    await c.responses(1);
+    const [conn] = server.registry.snapshot();
+    const socket = conn?.socket as Socket;
+    const writes: number[] = [];
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = (chunk: unknown, ...rest: unknown[]) => {
+      writes.push(typeof chunk === 'string' ? chunk.length : (chunk as Uint8Array).byteLength);
+      return write(chunk, ...rest);
+    };
+    const batch = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => get(`/n/${i}`)).join('');
+    c.write(batch);
+    const rs = await c.responses(11);
+    expect(rs.slice(1).map((r) => r.body.toString())).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => `n${i}`),
+    );
+    expect(writes).toHaveLength(1);
+    // A byte body among strings: corked, still in order.
+    writes.length = 0;
+    c.write(get('/n/11') + get('/bin') + get('/n/12'));
+    const more = await c.responses(14);
+    expect(more.slice(11).map((r) => [...r.body])).toEqual([
+      [0x6e, 0x31, 0x31],
+      [0xff, 0x00, 0x41],
+      [0x6e, 0x31, 0x32],
+    ]);
+    expect(writes.length).toBeGreaterThan(1);
   });
 
   it('handles pipelined requests with bodies, in one write or byte by byte', async () => {
