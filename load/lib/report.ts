@@ -72,8 +72,9 @@ export function isBusy(window: CpuWindow): boolean {
   return window.foreignCores !== null && window.foreignCores > BUSY_FOREIGN_CORES;
 }
 
+/** Median, min and max of the known values (NaN, an unknown measurement, is left out). */
 export function spread(values: readonly number[]): Spread {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   const n = sorted.length;
   if (n === 0) return { median: NaN, min: NaN, max: NaN };
   const mid = Math.floor(n / 2);
