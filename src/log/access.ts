@@ -8,7 +8,7 @@
  * atomic with every other line; but it is built here by concatenation with the constant parts
  * serialised once: 0.28 µs a line where pino's generic path took 2.2 µs (a hello-world request
  * costs about 9 µs of CPU in all). Every string is escaped as JSON (plain ASCII by one scan,
- * anything else by `JSON.stringify`), so no byte a client sends can break the line or forge a
+ * anything else, and the user agent, by `JSON.stringify`), so no byte a client sends can break the line or forge a
  * field.
  * Sampling counts requests instead of drawing random numbers: `sampled` with N = 100 logs
  * exactly 1 % per worker and costs one increment for the other 99.
@@ -105,6 +105,8 @@ export class AccessLog {
  * `JSON.stringify`; anything else goes through `JSON.stringify`.
  */
 function jsonString(s: string): string {
+  // A JavaScript handler may have set `req.route` to anything; the line must still be written.
+  if (typeof s !== 'string') return JSON.stringify(String(s));
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);

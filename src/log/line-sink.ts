@@ -1,6 +1,7 @@
 /**
- * The log's destination: whole JSON lines gathered in one Buffer during an event-loop turn and
- * written with `fs.writeSync` once per turn (in a `setImmediate`), on the main thread.
+ * The log's destination: whole JSON lines gathered (as one string) during an event-loop turn,
+ * encoded once, and written with `fs.writeSync` at the end of the turn (a `setImmediate`), on the
+ * main thread.
  *
  * Why not SonicBoom's asynchronous mode (what pino offers): there every write is a libuv
  * thread-pool job, and a worker's threads share its core, so each one costs a thread wake-up, a
@@ -8,14 +9,21 @@
  * throughput and 62 % under `Connection: close`, where each turn carries one line (issue 9,
  * docs/performance.md). One synchronous write per turn costs a system call and nothing else.
  *
- * - Lines never interleave across processes sharing the descriptor: on a pipe or a socket each
- *   write is at most PIPE_BUF (4 KiB) bytes and ends at a newline (POSIX makes such pipe writes
- *   atomic); a line longer than that is written alone. On a file or a character device (`>`
- *   redirection, /dev/null) writes go up to 64 KiB, still ending at newlines.
- * - A reader that falls behind: on a blocking descriptor the write waits, as nginx's does; on a
- *   non-blocking one (EAGAIN) the lines stay buffered and are retried every 10 ms, up to
- *   `maxBufferedBytes`; past that new lines are dropped and counted, and one `warn` line says how
- *   many once writing works again. EPIPE (the reader is gone) ends logging quietly.
+ * - Lines never interleave across processes sharing a pipe: there each write is at most PIPE_BUF
+ *   (4 KiB) bytes and ends at a newline, which POSIX makes atomic; a line longer than that is
+ *   written alone. A stream socket gets the same 4 KiB writes (the best a writer can do: sockets
+ *   promise no atomicity). On a file or a character device (`>` redirection, /dev/null) writes go
+ *   up to 64 KiB, still ending at newlines.
+ * - A reader that falls behind: on a blocking descriptor the write waits, and with it the event
+ *   loop — as nginx's log writes and pino's default (synchronous) destination do; a log reader
+ *   that stops for good stops the worker, so it must be a real consumer (a terminal, a file,
+ *   Docker's log driver, journald). On a non-blocking descriptor (EAGAIN; libuv makes a pipe
+ *   non-blocking for every process sharing it once any of them touches `process.stdout`) the
+ *   lines stay buffered and are retried every 10 ms, up to `maxBufferedBytes`; past that new
+ *   lines are dropped and counted, and one `log-dropped` warn line says how many once writing
+ *   works again.
+ * - Errors: EPIPE or EBADF (no reader, no descriptor) end logging quietly; any other (ENOSPC,
+ *   EIO) drops the lines waiting, counts them, and logging goes on.
  * - `flushSync()` writes everything now (waiting out EAGAIN up to a second); it runs on `exit`,
  *   so `process.exit` and the fatal handler lose nothing.
  * Must not: split a line across writes (except one longer than a pipe's atomic size), or throw.
@@ -76,15 +84,17 @@ export class LineSink {
   /** Appends one line (it must end with a newline); written at the end of this turn. */
   write(line: string): boolean {
     if (this.broken) return true;
-    const text = this.text;
     // Characters stand for bytes here (exact for ASCII, the usual case); the cap is a bound on
-    // memory, not a promise to the byte.
-    if (this.used + text.length + line.length > this.maxBuffered) {
-      this.dropped++;
-      this.droppedSinceNotice++;
-      return true;
+    // memory, not a promise to the byte. Lines are dropped only while the reader is stalled.
+    if (this.used + this.text.length + line.length > this.maxBuffered) {
+      if (this.retry === null) this.flushNow();
+      if (this.retry !== null && this.used + this.text.length + line.length > this.maxBuffered) {
+        this.dropped++;
+        this.droppedSinceNotice++;
+        return true;
+      }
     }
-    this.text = text + line;
+    this.text += line;
     if (this.text.length >= TURN_TEXT_MAX) this.flushNow();
     else if (!this.scheduled && this.retry === null) {
       this.scheduled = true;
@@ -114,7 +124,7 @@ export class LineSink {
     // Blocked: the armed retry writes (this turn's text waits, bounded by the cap).
     if (this.retry !== null) return false;
     this.encode();
-    if (this.used === 0) return true;
+    if (this.used === 0 && this.droppedSinceNotice === 0) return true;
     const done = this.writeOut() && this.noticeDrops();
     if (!done && this.retry === null) {
       this.retry = setTimeout(retryFlush, RETRY_MS, this);
@@ -158,7 +168,7 @@ export class LineSink {
     const n = this.droppedSinceNotice;
     if (n === 0 || this.broken) return true;
     this.droppedSinceNotice = 0;
-    this.text = dropNotice(n, this.bindings);
+    this.text += dropNotice(n, this.bindings);
     this.encode();
     return this.writeOut();
   }
@@ -181,10 +191,22 @@ export class LineSink {
           break;
         }
         if (code === 'EINTR') continue;
-        // EPIPE (no reader), EBADF, ENOSPC…: nothing to log to; stop rather than spin.
-        this.broken = true;
-        this.used = 0;
-        return true;
+        if (code === 'EPIPE' || code === 'EBADF') {
+          // Nothing to log to any more: stop rather than spin.
+          this.broken = true;
+          this.used = 0;
+          return true;
+        }
+        // ENOSPC, EIO…: these lines are lost; say so once writing works again.
+        const lost = countLines(buf, start, used);
+        this.dropped += lost;
+        this.droppedSinceNotice += lost;
+        start = used;
+        break;
+      }
+      if (n === 0) {
+        blocked = true;
+        break;
       }
       start += n;
     }
@@ -204,6 +226,12 @@ function chunkEnd(buf: Buffer, start: number, used: number, max: number): number
   // One line longer than `max`: it goes alone, whole.
   const next = buf.indexOf(NEWLINE, start + max);
   return next < 0 || next >= used ? used : next + 1;
+}
+
+function countLines(buf: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(NEWLINE, start); i >= 0 && i < end; i = buf.indexOf(NEWLINE, i + 1)) n++;
+  return n;
 }
 
 function defaultMaxWrite(fd: number): number {

@@ -66,6 +66,7 @@ export class ConnectionRegistry<C extends Stateful> {
     }
     // Closed connections leave the registry: it holds only what drain must wait for.
     const slot = conn.registrySlot;
+    if (slot < 0) return;
     conn.registrySlot = -1;
     const last = this.slots.pop() as C;
     if (last !== conn) {

@@ -321,10 +321,10 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.setState(ConnState.LINGER);
     this.halted = true;
     this.abandonExchanges('connection closing');
-    this.pauseMask = 0;
     // Answers gathered in this read go before the FIN.
     this.gathering = false;
     this.flushGathered();
+    this.pauseMask = 0;
     this.writeMark = this.socket.writableLength + 1;
     this.socket.end();
     this.socket.resume();

@@ -81,6 +81,36 @@ describe('LineSink', () => {
     }
   });
 
+  it('writes a line longer than its cap when nothing blocks; counts lines a full disk lost', async () => {
+    const file = join(scratch(), 'log');
+    const fd = openSync(file, 'w');
+    try {
+      const sink = new LineSink({ fd, flushOnExit: false, maxBufferedBytes: 1024 });
+      const long = `{"long":"${'x'.repeat(200_000)}"}\n`;
+      sink.write(long);
+      sink.write('{"after":1}\n');
+      await nextTurn();
+      expect(readFileSync(file, 'utf8')).toBe(long + '{"after":1}\n');
+      expect(sink.dropped).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    // /dev/full answers every write with ENOSPC: the lines are lost, counted, and logging goes on.
+    const full = openSync('/dev/full', 'w');
+    try {
+      const sink = new LineSink({ fd: full, flushOnExit: false });
+      for (let i = 0; i < 5; i++) sink.write(`{"i":${i}}\n`);
+      await nextTurn();
+      sink.write('{"i":5}\n');
+      await nextTurn();
+      // Six lines, plus each notice that said so (it is lost too, and counted).
+      expect(sink.dropped).toBeGreaterThanOrEqual(6);
+      expect(sink.pendingBytes).toBe(0);
+    } finally {
+      closeSync(full);
+    }
+  });
+
   it('never interleaves lines of four processes sharing one FIFO, and loses none at exit', async () => {
     const dir = scratch();
     const fifo = join(dir, 'fifo');
