@@ -31,6 +31,7 @@ import { Command, onPrimarySignals } from './signals.ts';
 import { createSlot, createWorkerRecord, overdue, recycleCause, workerFields, WorkerState } from './slots.ts';
 import type { Slot, WorkerRecord } from './slots.ts';
 import { KILL_MARGIN_MS, Shutdown } from './shutdown.ts';
+import { workerExecArgv } from './exec-argv.ts';
 
 /** How often the loop wakes to check deadlines (ready, hang, backoff, drain). */
 const TICK_MS = 100;
@@ -299,6 +300,9 @@ export class Primary implements RollHost, ObservedPrimary {
   // ---- actions -------------------------------------------------------------------------------
 
   private spawn(slot: Slot): WorkerRecord {
+    // Settings apply to the forks after them: a reloaded configuration reaches new workers.
+    const execArgv = workerExecArgv(this.config.cluster.workerSemiSpaceMb, process.execArgv, process.env);
+    cluster.setupPrimary({ execArgv });
     const proc = cluster.fork();
     const w = createWorkerRecord({
       process: proc,
@@ -310,7 +314,7 @@ export class Primary implements RollHost, ObservedPrimary {
     });
     this.workers.set(w.id, w);
     this.listen(proc, w);
-    this.log('info', 'spawn', 'worker spawned', workerFields(w));
+    this.log('info', 'spawn', 'worker spawned', { ...workerFields(w), execArgv });
     return w;
   }
 

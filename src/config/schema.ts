@@ -84,6 +84,11 @@ export const configSchema = z.strictObject({
       maxWorkerMemoryBytes: bytes(0).describe(
         'Resident memory above which a worker is replaced by the rolling path; 0 never.',
       ),
+      workerSemiSpaceMb: count(0)
+        .max(1024)
+        .describe(
+          "V8's `--max-semi-space-size` for each worker, in MiB: the young generation's ceiling. Left to V8, it grows to 32 MiB under load and stays, and each scavenge then pauses 2–10 ms; 8 keeps pauses near 1 ms (docs/performance.md). 0 leaves V8's default; a `--max-semi-space-size` given to node or in `NODE_OPTIONS` wins.",
+        ),
     })
     .superRefine((c, ctx) => {
       // A hang timeout at or under the heartbeat interval would call every healthy worker hung.

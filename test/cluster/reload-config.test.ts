@@ -43,11 +43,24 @@ it('keeps the old workers on an invalid config, reloads a valid one', async () =
   expect(c.liveWorkers()).toEqual(before);
   expect((await get(c.port, '/')).status).toBe(200);
 
-  writeFileSync(file, JSON.stringify({ workers: 2, timeouts: { idleTimeoutMs: 4000 } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ workers: 2, timeouts: { idleTimeoutMs: 4000 }, cluster: { workerSemiSpaceMb: 4 } }),
+  );
   c.signal('SIGHUP');
   await c.waitFor('reload', (l) => l.result === 'ok');
   await c.waitFor('exit', (l) => l.reason === 'reload', { count: 2 });
   expect(c.liveWorkers().filter((pid) => before.includes(pid))).toEqual([]);
+  // Workers are forked with the young-generation ceiling of the configuration they start under.
+  const flags = c
+    .events('spawn')
+    .map((l) => (l.execArgv as string[]).filter((f) => f.includes('semi-space')));
+  expect(flags).toEqual([
+    ['--max-semi-space-size=8'],
+    ['--max-semi-space-size=8'],
+    ['--max-semi-space-size=4'],
+    ['--max-semi-space-size=4'],
+  ]);
   expect((await get(c.port, '/')).status).toBe(200);
 
   c.signal('SIGTERM');
