@@ -1,8 +1,9 @@
 /**
  * The Node flags a worker is forked with: the primary's own, plus V8's young-generation ceiling
  * (`cluster.workerSemiSpaceMb`). Left to itself V8 grows the semi-space to 32 MiB once a worker
- * has been under load and keeps it there; a scavenge of that much new space paused the worker
- * 2–10 ms, which is what lifted Samovar's p99 over node:http's after a burst (docs/performance.md).
+ * has been under load and keeps it there; scavenges of that much new space, and the incremental
+ * marking after them, paused the worker 2–10 ms, which is what lifted Samovar's p99 over
+ * node:http's after a burst (docs/performance.md).
  * A flag the operator gave (on node's command line or in `NODE_OPTIONS`) wins.
  * Must not: read the configuration itself, or fork.
  */

@@ -56,8 +56,8 @@ it('keeps the old workers on an invalid config, reloads a valid one', async () =
     .events('spawn')
     .map((l) => (l.execArgv as string[]).filter((f) => f.includes('semi-space')));
   expect(flags).toEqual([
-    ['--max-semi-space-size=8'],
-    ['--max-semi-space-size=8'],
+    ['--max-semi-space-size=16'],
+    ['--max-semi-space-size=16'],
     ['--max-semi-space-size=4'],
     ['--max-semi-space-size=4'],
   ]);
