@@ -96,6 +96,10 @@ function panel(p: Panel, top: number): string[] {
   return parts;
 }
 
+function captionSize(caption: string): number {
+  return Math.max(7, Math.min(12, Math.floor((WIDTH - 20) / (caption.length * 0.55))));
+}
+
 /** The whole chart: per tool, a req/s panel and a p99 panel; a legend of the peers on top. */
 export function barChartsSvg(rows: readonly SummaryRow[], caption: string): string {
   const tools = [...new Set(rows.map((r) => r.tool))] as Tool[];
@@ -111,7 +115,8 @@ export function barChartsSvg(rows: readonly SummaryRow[], caption: string): stri
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="12">${esc(caption)}</text>`,
+    // A long caption shrinks to fit the width (about 0.55 em per character of sans-serif).
+    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="${captionSize(caption)}">${esc(caption)}</text>`,
   ];
   const present = SERVERS.filter((id) => rows.some((r) => r.server === id));
   present.forEach((id, i) => {
