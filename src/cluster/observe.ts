@@ -11,7 +11,13 @@
 import { AccessLog, roundMs } from '../log/index.ts';
 import type { AccessMode, Logger } from '../log/index.ts';
 import type { HttpMetrics } from '../metrics/index.ts';
-import type { ErrorContext, ErrorHook, ProtocolErrorHook, Response, ResponseHook } from '../server/index.ts';
+import type {
+  ErrorContext,
+  ErrorHook,
+  ProtocolErrorHook,
+  ResponseHook,
+  ServerResponse,
+} from '../server/index.ts';
 
 export interface ObserverOptions {
   readonly metrics: HttpMetrics | null;
@@ -39,7 +45,7 @@ export class RequestObserver {
     this.onProtocolError = this.refused.bind(this);
   }
 
-  private responded(res: Response): void {
+  private responded(res: ServerResponse): void {
     const req = res.req;
     const ms = performance.now() - req.startedAt;
     const received = req.body.received;

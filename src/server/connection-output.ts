@@ -19,7 +19,7 @@ import type { Connection } from './connection.ts';
 import type { Handler } from './handler.ts';
 import type { ErrorHook, ProtocolErrorHook, ResponseHook, ServerOptions } from './options.ts';
 import type { LoadMonitor } from './overload.ts';
-import { Phase, type Response, type ResponseHost } from './response.ts';
+import { Phase, type ServerResponse, type ResponseHost } from './response.ts';
 
 /** What a connection needs from its server. */
 export interface ConnectionContext {
@@ -38,7 +38,7 @@ export interface ConnectionContext {
   nextRequestId(head: RequestHead): string;
   connectionClosed(reason: CloseReason): void;
   /** Overload (503) and rate limit (429): true when `res` was answered in its handler's place. */
-  shed(res: Response, peer: string | undefined): boolean;
+  shed(res: ServerResponse, peer: string | undefined): boolean;
 }
 
 /** Why reading is paused; reading resumes when no bit is left. */
@@ -48,9 +48,9 @@ export abstract class ConnectionOutput implements ResponseHost {
   readonly socket: Socket;
   protected readonly ctx: ConnectionContext;
   /** Exchanges not yet fully written, in request order; the first one owns the socket. */
-  protected readonly queue: Response[] = [];
+  protected readonly queue: ServerResponse[] = [];
   /** The exchange whose request message has not ended yet (its body is arriving). */
-  protected current: Response | null = null;
+  protected current: ServerResponse | null = null;
   /** No more requests will be parsed; close once the queue is written. */
   protected halted = false;
   protected pauseMask = 0;
@@ -86,7 +86,7 @@ export abstract class ConnectionOutput implements ResponseHost {
   protected abstract pause(reason: number): void;
   protected abstract unpause(reason: number): void;
 
-  decideClose(res: Response, closeDelimited: boolean): boolean {
+  decideClose(res: ServerResponse, closeDelimited: boolean): boolean {
     let close = closeDelimited || res.forceClose || res.wantsClose || this.ctx.draining;
     if (!close && res === this.current) close = this.unreadTooLarge(res);
     res.closeAfter = close;
@@ -94,7 +94,7 @@ export abstract class ConnectionOutput implements ResponseHost {
   }
 
   /** Whether the unread rest of the body is too much (or unknowable) to drain (RFC 9112 §9.6). */
-  private unreadTooLarge(res: Response): boolean {
+  private unreadTooLarge(res: ServerResponse): boolean {
     const body = res.req.body;
     if (body.complete) return false;
     const head = res.req.head;
@@ -104,7 +104,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     return body.remaining > this.ctx.options.connections.maxUnreadBodyBytes;
   }
 
-  deliver(res: Response, head: string | Buffer, body: Uint8Array | null): void {
+  deliver(res: ServerResponse, head: string | Buffer, body: Uint8Array | null): void {
     res.phase = Phase.DONE;
     this.responseSent(res);
     this.observe(res);
@@ -118,7 +118,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     this.settle();
   }
 
-  turn(res: Response): Promise<void> {
+  turn(res: ServerResponse): Promise<void> {
     if (this.queue[0] === res || res.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       res.turnResolve = resolve;
@@ -144,7 +144,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  finishStream(res: Response, tail: Buffer | null): void {
+  finishStream(res: ServerResponse, tail: Buffer | null): void {
     res.phase = Phase.DONE;
     if (tail !== null) this.write(tail);
     this.responseSent(res);
@@ -153,7 +153,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     this.settle();
   }
 
-  continueWanted(res: Response): void {
+  continueWanted(res: ServerResponse): void {
     if (!res.expectContinue || res.continueSent || res.phase !== Phase.OPEN || res.req.body.received > 0)
       return;
     if (this.queue[0] !== res) {
@@ -165,7 +165,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     this.settle();
   }
 
-  bodyDrained(res: Response): void {
+  bodyDrained(res: ServerResponse): void {
     if (res !== this.current) return;
     this.unpause(Pause.BODY);
     this.settle();
@@ -175,7 +175,7 @@ export abstract class ConnectionOutput implements ResponseHost {
     this.socket.destroy();
   }
 
-  reportError(res: Response, error: unknown): void {
+  reportError(res: ServerResponse, error: unknown): void {
     const req = res.req;
     try {
       this.ctx.onError(error, { requestId: req.id, method: req.method, path: req.path });
@@ -185,7 +185,7 @@ export abstract class ConnectionOutput implements ResponseHost {
   }
 
   /** The answer is complete: one call to the response hook, if any (metrics, access log). */
-  private observe(res: Response): void {
+  private observe(res: ServerResponse): void {
     const hook = this.ctx.onResponse;
     if (hook === null) return;
     try {
@@ -250,7 +250,7 @@ export abstract class ConnectionOutput implements ResponseHost {
   }
 
   /** A handler has finished answering: a body it did not read is discarded from now on. */
-  private responseSent(res: Response): void {
+  private responseSent(res: ServerResponse): void {
     if (res === this.current && !res.req.body.complete) res.req.body.discard();
   }
 

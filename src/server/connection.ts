@@ -26,9 +26,9 @@ import { CloseReason, ConnState, type Stateful } from './connection-state.ts';
 import { ConnectionTimer, TimerKind, type TimerOwner } from './connection-timer.ts';
 import { runHandler } from './handler.ts';
 import { HttpError, RequestAbortedError } from './http-error.ts';
-import { Request } from './request.ts';
-import { RequestBody } from './request-body.ts';
-import { Phase, Response } from './response.ts';
+import { ServerRequest } from './request.ts';
+import { IncomingBody } from './request-body.ts';
+import { Phase, ServerResponse } from './response.ts';
 
 export type { ConnectionContext } from './connection-output.ts';
 
@@ -139,11 +139,11 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.headStarted = false;
     this.lastHead = head;
     this.requests++;
-    const res = new Response(this, new Request(head, this.ctx.nextRequestId(head), this.remote));
+    const res = new ServerResponse(this, new ServerRequest(head, this.ctx.nextRequestId(head), this.remote));
     this.queue.push(res);
     this.ctx.load.inFlight++;
     this.current = res;
-    if (head.bodyKind !== BodyKind.NONE) res.req.body = new RequestBody(res, head.contentLength);
+    if (head.bodyKind !== BodyKind.NONE) res.req.body = new IncomingBody(res, head.contentLength);
     const limit = this.ctx.options.connections.maxRequestsPerConnection;
     if (!head.keepAlive || this.requests >= limit) res.forceClose = true;
     // Overloaded, or this client over its rate: answered at once, the handler never runs.
@@ -159,7 +159,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   }
 
   private onBody(data: Buffer): void {
-    const res = this.current as Response;
+    const res = this.current as ServerResponse;
     const body = res.req.body;
     this.timer.refresh();
     if (!body.push(data)) this.pause(Pause.BODY);
@@ -198,13 +198,13 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const cur = this.current;
     this.current = null;
     this.headStarted = false;
-    let target: Response | null = null;
+    let target: ServerResponse | null = null;
     if (cur !== null && !cur.req.body.complete) {
       cur.req.body.fail(new HttpError(status, text));
       if (cur.phase === Phase.OPEN && !cur.aborted) target = cur;
     } else {
       const head = freshHead ?? UNPARSED_HEAD;
-      target = new Response(this, new Request(head, this.ctx.nextRequestId(head), this.remote));
+      target = new ServerResponse(this, new ServerRequest(head, this.ctx.nextRequestId(head), this.remote));
       this.queue.push(target);
       this.ctx.load.inFlight++;
     }
@@ -281,7 +281,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     if (kind === TimerKind.WRITE || kind === TimerKind.LINGER) return this.checkWriteProgress(kind);
     const head = kind === TimerKind.HEAD;
     this.closing(CloseReason.TIMEOUT);
-    const id = this.failRequest(408, head ? 'Request header timeout' : 'Request body timeout', null);
+    const id = this.failRequest(408, head ? 'ServerRequest header timeout' : 'ServerRequest body timeout', null);
     this.report(head ? 'HEADERS_TIMEOUT' : 'BODY_TIMEOUT', id);
     this.settle();
   }

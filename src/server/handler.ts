@@ -6,13 +6,14 @@
  * Must not: write bytes or know about sockets.
  */
 
-import type { Request } from './request.ts';
-import type { Response } from './response.ts';
+import type { Handler } from './api.ts';
+import type { ServerRequest } from './request.ts';
+import type { ServerResponse } from './response.ts';
 
-export type Handler = (req: Request, res: Response) => void | Promise<void>;
+export type { Handler } from './api.ts';
 
 /** Runs `handler`; its outcome goes back to `res` (async handlers cost two small closures). */
-export function runHandler(handler: Handler, req: Request, res: Response): void {
+export function runHandler(handler: Handler, req: ServerRequest, res: ServerResponse): void {
   let result: void | Promise<void>;
   try {
     result = handler(req, res);

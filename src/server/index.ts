@@ -6,11 +6,17 @@
 export { createServer, Server, type DrainOptions, type DrainResult } from './server.ts';
 export { Router } from './router.ts';
 export { HttpError, RequestAbortedError } from './http-error.ts';
-export type { Handler } from './handler.ts';
-export type { Request } from './request.ts';
-export { UNMATCHED_ROUTE } from './request.ts';
-export type { Response, StreamSource, BodyInit } from './response.ts';
-export type { RequestBody } from './request-body.ts';
+export type {
+  Handler,
+  Request,
+  Response,
+  RequestBody,
+  StreamSource,
+  StreamOptions,
+  BodyInit,
+} from './api.ts';
+export { UNMATCHED_ROUTE, ServerRequest } from './request.ts';
+export { ServerResponse } from './response.ts';
 export {
   DEFAULT_SERVER_OPTIONS,
   serverOptions,

@@ -14,7 +14,7 @@ import type { ParserLimits } from '../http/request-parser.ts';
 import type { ProtocolErrorCode } from '../http/errors.ts';
 import type { OverloadOptions } from './overload.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
-import type { Response } from './response.ts';
+import type { ServerResponse } from './response.ts';
 
 export interface ServerTimeouts {
   readonly headersTimeoutMs: number;
@@ -56,12 +56,12 @@ export type ProtocolErrorHook = (
  * whose answer never completed (client gone, stream failed) are not reported. Must not throw
  * and must not keep `res`.
  */
-export type ResponseHook = (res: Response) => void;
+export type ResponseHook = (res: ServerResponse) => void;
 
 /**
- * Names requests. Given the inbound `X-Request-Id` (undefined when absent), returns the id to
+ * Names requests. Given the inbound `X-ServerRequest-Id` (undefined when absent), returns the id to
  * use: the inbound one when acceptable, else a new one. With a source set, every answer echoes
- * the id in `X-Request-Id`.
+ * the id in `X-ServerRequest-Id`.
  */
 export interface RequestIdSource {
   next(inbound: string | undefined): string;

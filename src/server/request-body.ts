@@ -11,6 +11,7 @@
  */
 
 import { Buffer } from 'node:buffer';
+import type { RequestBody } from './api.ts';
 import { HttpError } from './http-error.ts';
 
 /**
@@ -32,7 +33,7 @@ type Waiter = { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknow
 
 const DONE: IteratorResult<Buffer> = Object.freeze({ value: undefined, done: true });
 
-export class RequestBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
+export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
   /** Bytes received from the socket so far (decoded, without chunk framing). */
   received = 0;
   /** Bytes received after the body was abandoned; the connection closes when too many. */
@@ -199,4 +200,4 @@ export class RequestBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer>
 }
 
 /** The body of a request that has none: always ended, shared (it holds no per-request state). */
-export const EMPTY_BODY = new RequestBody(null, 0, true);
+export const EMPTY_BODY = new IncomingBody(null, 0, true);

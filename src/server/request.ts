@@ -8,15 +8,16 @@
  */
 
 import type { RequestHead } from '../http/request-head.ts';
-import type { RequestBody } from './request-body.ts';
-import { EMPTY_BODY } from './request-body.ts';
+import type { Request } from './api.ts';
+import { RequestAbortedError } from './http-error.ts';
+import { EMPTY_BODY, type IncomingBody } from './request-body.ts';
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The route label of a request no route matched (metrics never label by raw path). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-export class Request {
+export class ServerRequest implements Request {
   /** Unique within this process; names the request in error reports. */
   readonly id: string;
   /** The method token, case-sensitive (RFC 9110 §9.1). */
@@ -36,9 +37,11 @@ export class Request {
   route: string = UNMATCHED_ROUTE;
   /** `performance.now()` when the head was parsed: the start of the request's duration. */
   readonly startedAt: number;
-  body: RequestBody = EMPTY_BODY;
+  body: IncomingBody = EMPTY_BODY;
   private searchParams: URLSearchParams | null = null;
   private headerMap: Record<string, string> | null = null;
+  /** Built on first read of `signal`; `ABORTED` once the client left before that. */
+  private abort: AbortController | null = null;
 
   constructor(head: RequestHead, id: string, remoteAddress: string) {
     this.id = id;
@@ -47,6 +50,37 @@ export class Request {
     this.head = head;
     this.remoteAddress = remoteAddress;
     this.startedAt = performance.now();
+  }
+
+  /** The request-target exactly as sent. */
+  get target(): string {
+    return this.head.target;
+  }
+
+  /** The absolute-form target's authority, else the Host field value (RFC 9112 §3.2.2). */
+  get host(): string {
+    return this.head.host;
+  }
+
+  /** Field lines in order, flattened `[name, value, …]`, names lower-case. */
+  get rawHeaders(): readonly string[] {
+    return this.head.headers;
+  }
+
+  /**
+   * Aborts when the client goes away before the answer is completely written. Most handlers
+   * never read it, so the controller (about 1 µs) is built only on first use.
+   */
+  get signal(): AbortSignal {
+    this.abort ??= new AbortController();
+    return this.abort.signal;
+  }
+
+  /** The engine's call: the client left before the answer was complete. */
+  clientGone(): void {
+    const controller = (this.abort ??= new AbortController());
+    if (!controller.signal.aborted)
+      controller.abort(new RequestAbortedError('the client closed the connection before the answer'));
   }
 
   /** `'1.0'` or `'1.1'`. */

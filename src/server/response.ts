@@ -21,24 +21,25 @@ import {
 import { statusForbidsBody } from '../http/status.ts';
 import { HttpError, RequestAbortedError } from './http-error.ts';
 import type { BodyOwner } from './request-body.ts';
-import type { Request } from './request.ts';
+import type { BodyInit, Response, StreamOptions, StreamSource } from './api.ts';
+import type { ServerRequest } from './request.ts';
 
 /** What a response needs from its connection (implemented by `Connection`). */
 export interface ResponseHost {
   readonly dateLine: string;
   /** Whether every answer carries `X-Request-Id` (the server has a request-id source). */
   readonly echoRequestId: boolean;
-  decideClose(res: Response, closeDelimited: boolean): boolean;
+  decideClose(res: ServerResponse, closeDelimited: boolean): boolean;
   /** `head` is a latin1 string or bytes (with a small body joined in); `body` a large one after it. */
-  deliver(res: Response, head: string | Buffer, body: Uint8Array | null): void;
-  turn(res: Response): Promise<void>;
+  deliver(res: ServerResponse, head: string | Buffer, body: Uint8Array | null): void;
+  turn(res: ServerResponse): Promise<void>;
   writeChunk(prefix: Buffer | null, data: Uint8Array | null, chunked: boolean): boolean;
   drained(): Promise<void>;
-  finishStream(res: Response, tail: Buffer | null): void;
-  continueWanted(res: Response): void;
-  bodyDrained(res: Response): void;
+  finishStream(res: ServerResponse, tail: Buffer | null): void;
+  continueWanted(res: ServerResponse): void;
+  bodyDrained(res: ServerResponse): void;
   destroy(): void;
-  reportError(res: Response, error: unknown): void;
+  reportError(res: ServerResponse, error: unknown): void;
 }
 
 export const Phase = { OPEN: 0, STARTED: 1, DONE: 2 } as const;
@@ -51,11 +52,9 @@ const BYTES_TYPE = 'Content-Type: application/octet-stream\r\n';
 /** Above this a Buffer body is written after the head (cork, writev) instead of copied into it. */
 const JOIN_MAX_BYTES = 16 * 1024;
 
-export type StreamSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
-export type BodyInit = string | Uint8Array | null | undefined;
 
-export class Response implements BodyOwner {
-  readonly req: Request;
+export class ServerResponse implements Response, BodyOwner {
+  readonly req: ServerRequest;
   statusCode = 200;
   phase: Phase = Phase.OPEN;
   /** The connection is gone or the exchange was superseded: further calls are no-ops. */
@@ -81,8 +80,10 @@ export class Response implements BodyOwner {
   private chunked = false;
   /** The engine answered in the handler's place: the handler's own answer is dropped. */
   private silenced = false;
+  /** The source being streamed: closed at once when the client goes away mid-stream. */
+  private source: AsyncIterator<unknown> | Iterator<unknown> | null = null;
 
-  constructor(host: ResponseHost, req: Request) {
+  constructor(host: ResponseHost, req: ServerRequest) {
     this.host = host;
     this.req = req;
   }
@@ -155,26 +156,44 @@ export class Response implements BodyOwner {
    * drain between chunks. Never rejects: a source that fails before its first chunk earns a 500,
    * after it the connection is cut (the framing cannot say "failed"); both are reported once.
    * Content-Length is used when the handler set one, else chunked (1.1) or close-delimited (1.0).
+   * With `flushHead` the head leaves as soon as this answer's turn comes, before the first chunk
+   * exists (server-sent events); a source that then fails before its first chunk cuts the
+   * connection instead of earning a 500.
    */
-  async stream(source: StreamSource): Promise<void> {
+  async stream(source: StreamSource, options?: StreamOptions): Promise<void> {
     if (!this.mayStart()) return;
     this.phase = Phase.STARTED;
     const it = iteratorOf(source);
-    let step: IteratorResult<Uint8Array | string>;
-    try {
-      step = await it.next();
-    } catch (error) {
-      this.phase = Phase.OPEN;
-      this.fail(error);
-      return;
+    this.source = it;
+    const flush = options?.flushHead === true;
+    let step: IteratorResult<Uint8Array | string> | null = null;
+    if (!flush) {
+      try {
+        step = await it.next();
+      } catch (error) {
+        this.phase = Phase.OPEN;
+        this.fail(error);
+        return;
+      }
     }
     await this.host.turn(this);
     if (this.aborted) return closeIterator(it);
     const omit = statusForbidsBody(this.statusCode) || this.req.method === 'HEAD';
     const head = this.streamHead(omit);
-    if (!omit) return this.pump(it, step, head);
-    closeIterator(it);
-    this.host.finishStream(this, head);
+    if (omit) {
+      closeIterator(it);
+      return this.host.finishStream(this, head);
+    }
+    if (step !== null) return this.pump(it, step, head);
+    const ok = this.host.writeChunk(head, null, false);
+    if (!ok) await this.host.drained();
+    if (this.aborted) return closeIterator(it);
+    try {
+      step = await it.next();
+    } catch (error) {
+      return this.fail(error);
+    }
+    return this.pump(it, step, null);
   }
 
   /** The engine's answer for a handler that threw or rejected; reports non-HttpErrors once. */
@@ -218,8 +237,12 @@ export class Response implements BodyOwner {
     this.silenced = true;
   }
 
+  /** The connection is gone (or cut) before this answer was completely written. */
   abort(): void {
     this.aborted = true;
+    this.req.clientGone();
+    // A source waiting for its next chunk (an event stream between events) hears it now.
+    if (this.source !== null && this.phase === Phase.STARTED) closeIterator(this.source);
     const resolve = this.turnResolve;
     if (resolve !== null) {
       this.turnResolve = null;
@@ -260,7 +283,7 @@ export class Response implements BodyOwner {
   private async pump(
     it: AsyncIterator<Uint8Array | string> | Iterator<Uint8Array | string>,
     first: IteratorResult<Uint8Array | string>,
-    head: Buffer,
+    head: Buffer | null,
   ): Promise<void> {
     let prefix: Buffer | null = head;
     let sent = 0;

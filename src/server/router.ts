@@ -11,8 +11,8 @@
 
 import type { Handler } from './handler.ts';
 import { HttpError } from './http-error.ts';
-import { UNMATCHED_ROUTE, type Request } from './request.ts';
-import type { Response } from './response.ts';
+import type { Request, Response } from './api.ts';
+import { UNMATCHED_ROUTE } from './request.ts';
 
 interface Node {
   readonly statics: Map<string, Node>;

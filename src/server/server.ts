@@ -21,7 +21,7 @@ import { CloseReason, ConnectionRegistry, ConnectionStats, ConnState } from './c
 import type { Handler } from './handler.ts';
 import { LoadMonitor, OVERLOAD_OFF, Shed } from './overload.ts';
 import { clientKey, RateLimiter } from './rate-limit.ts';
-import type { Response } from './response.ts';
+import type { ServerResponse } from './response.ts';
 import {
   type AcceptErrorHook,
   DEFAULT_SERVER_OPTIONS,
@@ -126,7 +126,7 @@ export class Server implements ConnectionContext {
     return this.listener.address() as AddressInfo;
   }
 
-  /** The id of a new request: from the id source (inbound `X-Request-Id` considered), else a counter. */
+  /** The id of a new request: from the id source (inbound `X-ServerRequest-Id` considered), else a counter. */
   nextRequestId(head: RequestHead): string {
     const ids = this.requestIds;
     if (ids === null) return String(++this.requestSeq);
@@ -174,7 +174,7 @@ export class Server implements ConnectionContext {
    * overloaded, 429 when its client has no token left, both with `Retry-After`; answered here,
    * in the handler's place. Returns whether `res` was answered.
    */
-  shed(res: Response, peer: string | undefined): boolean {
+  shed(res: ServerResponse, peer: string | undefined): boolean {
     if (this.load.check() !== Shed.NONE) {
       res.answer(503, 'Server overloaded, retry later', res.forceClose, RETRY_AFTER_LINE);
       return true;

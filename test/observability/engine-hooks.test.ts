@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestIds } from '../../src/log/index.ts';
 import { Router } from '../../src/server/index.ts';
-import type { Response } from '../../src/server/index.ts';
+import type { ServerResponse } from '../../src/server/index.ts';
 import { RawClient, rawExchange } from '../support/raw-client.ts';
 import { cleanup, startServer, waitUntil } from '../support/server.ts';
 
@@ -24,7 +24,7 @@ interface Seen {
   readonly ms: number;
 }
 
-function recorder(): { seen: Seen[]; onResponse: (res: Response) => void } {
+function recorder(): { seen: Seen[]; onResponse: (res: ServerResponse) => void } {
   const seen: Seen[] = [];
   return {
     seen,

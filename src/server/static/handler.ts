@@ -15,8 +15,7 @@ import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Handler } from '../handler.ts';
-import type { Request } from '../request.ts';
-import type { Response } from '../response.ts';
+import type { Request, Response } from '../api.ts';
 import { rankCodings } from './accept-encoding.ts';
 import type { Coding } from './accept-encoding.ts';
 import { compileCacheControl } from './cache-control.ts';
@@ -178,7 +177,7 @@ class StaticSite {
     }
     res.header('Content-Type', t.media.contentType);
     if (rep.coding !== null) res.header('Content-Encoding', rep.coding);
-    return sendBody(res, rep, start, end);
+    return sendBody(res, rep, start, end, t.req.method === 'HEAD');
   }
 
   /** The file as it is: from the cache when small, else opened (and fstat'ed) for streaming. */
@@ -267,17 +266,23 @@ function validatorsOf(
 }
 
 /** `[start, end)` of the representation: from memory, from the file, or through an encoder. */
-function sendBody(res: Response, rep: Representation, start: number, end: number): void | Promise<void> {
+function sendBody(
+  res: Response,
+  rep: Representation,
+  start: number,
+  end: number,
+  headOnly: boolean,
+): void | Promise<void> {
   if (rep.bytes !== null)
     return res.send(start === 0 && end === rep.bytes.length ? rep.bytes : rep.bytes.subarray(start, end));
   const handle = rep.handle as FileHandle;
-  if (rep.encode !== null) return streamEncoded(res, handle, rep.size, rep.encode);
-  return streamRange(res, handle, start, end);
+  if (rep.encode !== null) return streamEncoded(res, handle, rep.size, rep.encode, headOnly);
+  return streamRange(res, handle, start, end, headOnly);
 }
 
 /** 301 to the same path with a `/` added, query kept (RFC 9110 §15.4.2). */
 function redirect(req: Request, res: Response): void {
-  const query = req.head.query === null ? '' : '?' + req.head.query;
+  const query = req.rawQuery === '' ? '' : '?' + req.rawQuery;
   res
     .status(301)
     .header('Location', req.path + '/' + query)

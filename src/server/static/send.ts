@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import type { Response } from '../response.ts';
+import type { Response } from '../api.ts';
 import type { Coding } from './accept-encoding.ts';
 import { BROTLI_QUALITY, GZIP_LEVEL } from './file-cache.ts';
 
@@ -37,9 +37,10 @@ export async function streamRange(
   handle: FileHandle,
   start: number,
   end: number,
+  headOnly: boolean,
 ): Promise<void> {
   res.header('Content-Length', end - start);
-  if (res.req.method === 'HEAD') return res.stream(EMPTY);
+  if (headOnly) return res.stream(EMPTY);
   await res.stream(readChunks(handle, start, end));
 }
 
@@ -49,8 +50,9 @@ export async function streamEncoded(
   handle: FileHandle,
   size: number,
   coding: Coding,
+  headOnly: boolean,
 ): Promise<void> {
-  if (res.req.method === 'HEAD') return res.stream(EMPTY);
+  if (headOnly) return res.stream(EMPTY);
   const encoder = createEncoder(coding, size);
   const piping = pipeline(Readable.from(readChunks(handle, 0, size)), encoder).catch(ignore);
   await res.stream(encoder);
