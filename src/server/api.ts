@@ -78,6 +78,11 @@ export interface StreamOptions {
    * long-lived streams need the client to see the status before any data exists.
    */
   readonly flushHead?: boolean;
+  /**
+   * `false`: no `Content-Type: application/octet-stream` when the handler set none (the Fetch
+   * Standard sends no type for a body without one; the fetch adapter streams this way).
+   */
+  readonly defaultContentType?: boolean;
 }
 
 /** The response a handler writes: `res.status(201).header('x-a', 'b').send(body)`. */
