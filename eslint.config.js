@@ -1,6 +1,6 @@
 // Lint: type-aware typescript-eslint rules (no floating promises), plus Samovar's own
 // architecture rules: src/ never imports node:http/https/http2, and imports point one way
-// (src/http <- src/server <- src/cluster; config, log and metrics are leaves).
+// (src/http <- src/server <- src/fetch <- src/entry <- src/cluster; config, log and metrics are leaves).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -62,7 +62,25 @@ export default tseslint.config(
   },
   {
     files: ['src/server/**/*.ts'],
-    rules: restrict([{ group: ['**/cluster/**'], message: 'src/server must not know about the cluster.' }]),
+    rules: restrict([
+      {
+        group: ['**/cluster/**', '**/entry/**', '**/fetch/**', '**/app/**'],
+        message: 'src/server knows no cluster, application or adapter.',
+      },
+    ]),
+  },
+  {
+    files: ['src/fetch/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/cluster/**', '**/entry/**', '**/config/**', '**/log/**', '**/metrics/**', '**/app/**'],
+        message: 'The fetch adapter sits on the handler API alone (src/server).',
+      },
+    ]),
+  },
+  {
+    files: ['src/entry/**/*.ts'],
+    rules: restrict([{ group: ['**/cluster/**'], message: 'The entry loader must not know the cluster.' }]),
   },
   {
     files: ['src/config/**/*.ts', 'src/log/**/*.ts', 'src/metrics/**/*.ts'],

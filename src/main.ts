@@ -1,14 +1,6 @@
 /**
- * Entry point of `npm start`: the primary (it loads the configuration, exiting 78 when invalid,
- * and supervises the workers; docs/cluster.md) or, in a forked worker, the engine serving the
- * demo application.
- * Must not: hold server or supervisor logic; it only picks primary or worker.
+ * `npm start` and `node src/main.ts`: the same program as the `samovar` command (src/cli.ts),
+ * kept so scripts and images that name this file go on working.
+ * Must not: hold anything of its own.
  */
-
-import cluster from 'node:cluster';
-import { createApp } from './app/index.ts';
-import { runPrimary } from './cluster/primary.ts';
-import { runWorker } from './cluster/worker.ts';
-
-if (cluster.isPrimary) runPrimary();
-else runWorker(createApp);
+import './cli.ts';

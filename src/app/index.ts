@@ -2,11 +2,15 @@
  * The demo application `npm start` serves: small routes that exercise the engine by hand or from
  * a load balancer — `GET /` (Hello, World!), `POST /echo`, `GET /teapot` (418, RFC 9110
  * §15.5.19), `GET /delay?ms=N` (a slow answer, for drain tests), `GET /healthz` — and, when
- * `static.root` is set (the demo's default is `public/`), static files for every other path,
+ * `static.root` is a directory, static files for every other path (the default, `public`, is
+ * the working directory's `public/`, else the landing page shipped with Samovar: the installed
+ * command run from any folder shows it),
  * e.g. the landing page at `/index.html`. The routes above win over files of the same path.
  * Must not: know about sockets or the process; it is handed its settings, never reads them.
  */
 
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { HttpError, Router, type Handler } from '../server/index.ts';
 import { createStaticHandler, type StaticOptions } from '../server/static/index.ts';
 
@@ -42,7 +46,8 @@ export function createApp(context: AppContext = {}): Handler {
     res.send(`waited ${ms} ms\n`);
   });
   const routes = router.handler();
-  const statics = context.config?.static;
+  const configured = context.config?.static;
+  const statics = configured === undefined ? undefined : withBundledRoot(configured);
   if (statics === undefined || statics.root === '') return routes;
   // Static files answer every path the routes do not own; a Set lookup keeps `GET /` as fast as before.
   const files = createStaticHandler(statics, routes);
@@ -60,6 +65,24 @@ export const STATIC_ROUTE = 'static';
 
 /** Paths of the routes above: they stay the demo's whatever `public/` holds. */
 const ROUTE_PATHS: ReadonlySet<string> = new Set(['/', '/echo', '/teapot', '/healthz', '/delay', '*']);
+
+/** `config/defaults.json`'s `static.root`; a root the operator chose was checked by the configuration. */
+const DEFAULT_ROOT = 'public';
+/** The landing page shipped with Samovar (src/app → public, and dist/app → public in the package). */
+const BUNDLED_ROOT = fileURLToPath(new URL('../../public', import.meta.url));
+
+function withBundledRoot(statics: StaticOptions): StaticOptions {
+  if (statics.root !== DEFAULT_ROOT || isDirectory(statics.root)) return statics;
+  return { ...statics, root: isDirectory(BUNDLED_ROOT) ? BUNDLED_ROOT : '' };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** `ms` must be a whole number from 0 to MAX_DELAY_MS, else 400. */
 function parseDelay(raw: string | null): number {

@@ -39,10 +39,6 @@ export function clusterHealth(input: HealthInput): HealthMessage {
   return message('health', { health, readyWorkers: ready, wantedWorkers: input.wanted });
 }
 
-/** The paths every Samovar process answers itself, ahead of the application. */
-export const READY_PATH = '/readyz';
-export const LIVE_PATH = '/healthz';
-
 export interface Readiness {
   readonly ok: boolean;
   readonly body: { readonly status: Health; readonly readyWorkers: number; readonly wantedWorkers: number };

@@ -113,6 +113,11 @@ export interface DrainedMessage extends Envelope<'drained'> {
 /** The worker could not start (listen failed, bad start message); it exits right after. */
 export interface FailedMessage extends Envelope<'failed'> {
   readonly error: string;
+  /**
+   * Set when the application entry could not be served (import, shape, `setup`): the primary
+   * stops at first start instead of crash-looping, and a roll aborts.
+   */
+  readonly entry?: string;
 }
 
 /**

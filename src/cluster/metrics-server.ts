@@ -15,7 +15,6 @@ import type { LogLevel } from '../log/index.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/index.ts';
 import { createServer, HttpError, Router, serverOptions } from '../server/index.ts';
 import type { ErrorHook, ProtocolErrorHook, Response, Server } from '../server/index.ts';
-import { LIVE_PATH, READY_PATH } from './health.ts';
 import type { Readiness } from './health.ts';
 
 export const METRICS_PATH = '/metrics';
@@ -44,8 +43,8 @@ export function createMetricsServer(host: MetricsHost, config: Config, hooks: Me
       const text = await host.scrape();
       noStore(res).header('content-type', PROMETHEUS_CONTENT_TYPE).send(text);
     })
-    .get(LIVE_PATH, (_req, res) => noStore(res).send('ok\n'))
-    .get(READY_PATH, (_req, res) => {
+    .get(config.health.livePath, (_req, res) => noStore(res).send('ok\n'))
+    .get(config.health.readyPath, (_req, res) => {
       const { ok, body } = host.readiness();
       noStore(res)
         .status(ok ? 200 : 503)

@@ -12,7 +12,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Config } from '../config/index.ts';
-import { loadConfigOrExit } from '../config/index.ts';
+import { loadConfigOrExit, serviceLinks } from '../config/index.ts';
 import { installFatalHandlers } from '../log/index.ts';
 import { clusterHealth, readiness } from './health.ts';
 import type { Readiness } from './health.ts';
@@ -65,6 +65,8 @@ export class Primary implements RollHost, ObservedPrimary {
   private healthKey = '';
   private readonly logger = createLogger('primary');
   private readonly observe: PrimaryObservability;
+  /** Whether any worker ever became ready: before that, an entry that cannot load ends the run. */
+  private everReady = false;
 
   constructor(config: Config, options: PrimaryOptions) {
     this.config = config;
@@ -86,6 +88,11 @@ export class Primary implements RollHost, ObservedPrimary {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const fields = { host, port, workers, schedulingPolicy: policy, node: process.version };
     this.log('info', 'start', `Samovar starting ${workers} workers to serve ${url}`, fields);
+    const links = serviceLinks(this.options.env);
+    if (links.length > 0) {
+      const msg = `ignoring ${links.length} Kubernetes service-link variables (a Service named samovar… in this namespace); set enableServiceLinks: false in the pod spec to drop them`;
+      this.log('info', 'start', msg, { ignored: links.join(' ') });
+    }
     this.observe.startMetricsServer();
     this.enqueue({ kind: 'tick' });
   }
@@ -158,6 +165,7 @@ export class Primary implements RollHost, ObservedPrimary {
         if (w.state !== WorkerState.STARTING) return;
         w.state = WorkerState.READY;
         w.readyAt = now;
+        this.everReady = true;
         this.log('info', 'ready', 'worker ready', {
           ...workerFields(w),
           bootMs: now - w.spawnedAt,
@@ -175,6 +183,8 @@ export class Primary implements RollHost, ObservedPrimary {
         });
         return;
       case 'failed':
+        if (m.entry !== undefined && !this.everReady && this.shutdown === null)
+          return this.entryFailed(m.error);
         this.log('error', 'error', 'worker failed to start', { ...workerFields(w), error: m.error });
         return;
       case 'metrics':
@@ -362,6 +372,17 @@ export class Primary implements RollHost, ObservedPrimary {
     });
   }
 
+  /**
+   * The application cannot be served at first start (it does not import, has the wrong shape, or
+   * its `setup` throws): said once, every worker stopped, exit 1. Respawning would only loop;
+   * once the cluster has served, the same failure in a replacement aborts its roll instead.
+   */
+  private entryFailed(error: string): never {
+    this.log('fatal', 'error', `cannot serve the application: ${error}`, { entry: this.config.app.entry });
+    for (const w of this.workers.values()) this.kill(w);
+    process.exit(1);
+  }
+
   // ---- reload, scale, shutdown --------------------------------------------------------------
 
   private reload(now: number): void {
@@ -372,7 +393,7 @@ export class Primary implements RollHost, ObservedPrimary {
     }
     const config = rereadConfig(this.options, this.config, this.logger);
     if (config === null) return this.observe.reloaded('invalid');
-    const previous = { config: this.config, generation: this.generation };
+    const previous = { config: this.config, generation: this.generation, wanted: this.wanted };
     this.config = config;
     this.generation = ++this.lastGeneration;
     this.wanted = config.workers;
@@ -384,8 +405,11 @@ export class Primary implements RollHost, ObservedPrimary {
 
   reloadEnded(run: ReloadRun, result: 'ok' | 'aborted', detail: string): void {
     if (result === 'aborted') {
+      // All of it or nothing: the worker count reverts with the configuration, so the next
+      // reconcile retires any slot the aborted reload added.
       this.config = run.previous.config;
       this.generation = run.previous.generation;
+      this.wanted = run.previous.wanted;
     }
     const { generation, replaced } = run;
     this.observe.reloaded(result);

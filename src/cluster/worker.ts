@@ -21,26 +21,39 @@ import { WorkerMetrics } from '../metrics/index.ts';
 import type { ConnectionCounts } from '../metrics/index.ts';
 import { createServer } from '../server/index.ts';
 import type { Handler, Request, Response, Server, ServerOptions } from '../server/index.ts';
-import { LIVE_PATH, READY_PATH, readiness } from './health.ts';
+import { readiness } from './health.ts';
 import { createLogger } from './log.ts';
 import { isPrimaryMessage, message, RetireReason } from './messages.ts';
 import type { DrainMessage, HealthMessage, PrimaryMessage, StartMessage, WorkerMessage } from './messages.ts';
 import { RequestObserver } from './observe.ts';
 import { onWorkerSignals } from './signals.ts';
 
-export { READY_PATH } from './health.ts';
 /** perf_hooks samples the loop this often; 10 ms sees a 20 ms stall and costs nothing. */
 const LAG_RESOLUTION_MS = 10;
 
 /** Who this worker is; given to the application factory. */
 export interface WorkerContext {
+  readonly workerId: number;
   readonly slot: number;
   readonly generation: number;
   readonly config: Config;
 }
 
-/** Builds the application's handler; may be async (warm-up happens before `ready`). */
-export type AppFactory = (context: WorkerContext) => Handler | Promise<Handler>;
+/** An application with a `close` to await when the worker drains (entry/app.ts makes these). */
+export interface WorkerApp {
+  readonly handler: Handler;
+  /** Resolves with a problem to log, or null; must not reject. */
+  close(info: { readonly reason: string; readonly deadline: number }): Promise<string | null>;
+}
+
+/**
+ * Builds the application; may be async (warm-up happens before `ready`). An error whose `name`
+ * is `EntryError` means the entry itself cannot be served (reported as such to the primary).
+ */
+export type AppFactory = (context: WorkerContext) => Handler | WorkerApp | Promise<Handler | WorkerApp>;
+
+/** What a worker's drain leaves for `close` when the drain used the whole deadline. */
+const MIN_CLOSE_MS = 500;
 
 const WORKER_ID = cluster.worker?.id ?? 0;
 const logger = createLogger('worker', { workerId: WORKER_ID });
@@ -48,6 +61,7 @@ const logger = createLogger('worker', { workerId: WORKER_ID });
 class WorkerProcess {
   private readonly createApp: AppFactory;
   private server: Server | null = null;
+  private app: WorkerApp | null = null;
   private config: Config | null = null;
   private metrics: WorkerMetrics | null = null;
   private requests = 0;
@@ -92,9 +106,12 @@ class WorkerProcess {
     if (this.config !== null) return;
     this.config = m.config;
     logger.setLevel(m.config.log.level);
-    const app = await this.createApp({ slot: m.slot, generation: m.generation, config: m.config });
+    const context = { workerId: WORKER_ID, slot: m.slot, generation: m.generation, config: m.config };
+    const made = await this.createApp(context);
+    const app: WorkerApp = typeof made === 'function' ? { handler: made, close: noClose } : made;
+    this.app = app;
     if (this.draining) return;
-    this.server = createServer(this.wrap(app), this.serverOptions(m.config));
+    this.server = createServer(this.wrap(app.handler, m.config), this.serverOptions(m.config));
     const address = await this.server.listen();
     if (this.draining) return;
     this.lag.enable();
@@ -121,14 +138,24 @@ class WorkerProcess {
     return { ...config, onResponse, onError, onProtocolError, onAcceptError, requestIds };
   }
 
-  /** Counts requests and answers `/readyz` and `/healthz` ahead of the application. */
-  private wrap(app: Handler): Handler {
+  /**
+   * Counts requests and answers the health paths ahead of the application, unless
+   * `health.mainPort` is off (then the application owns every path; the metrics port answers).
+   */
+  private wrap(app: Handler, config: Config): Handler {
+    const { livePath, readyPath, mainPort } = config.health;
+    if (!mainPort) {
+      return (req: Request, res: Response) => {
+        this.requests++;
+        return app(req, res);
+      };
+    }
     return (req: Request, res: Response) => {
       this.requests++;
       const path = req.path;
-      if ((path === READY_PATH || path === LIVE_PATH) && (req.method === 'GET' || req.method === 'HEAD')) {
+      if ((path === readyPath || path === livePath) && (req.method === 'GET' || req.method === 'HEAD')) {
         req.route = path;
-        return path === READY_PATH
+        return path === readyPath
           ? this.readyz(res)
           : void res.header('cache-control', 'no-store').send('ok\n');
       }
@@ -203,11 +230,22 @@ class WorkerProcess {
     server
       .drain({ graceMs: m.graceMs, timeoutMs: m.deadlineMs })
       .then(async (result) => {
+        await this.closeApp(m, started);
         const durationMs = Date.now() - started;
         await this.pushMetrics(0, true);
         this.exitAfter(message('drained', { requests: this.requests, ...result, durationMs }));
       })
       .catch((error: unknown) => this.failed(error));
+  }
+
+  /** The application's own `close`, once, after its in-flight requests finished or were cut. */
+  private async closeApp(m: DrainMessage, started: number): Promise<void> {
+    const app = this.app;
+    if (app === null) return;
+    this.app = null;
+    const deadline = Math.max(started + m.deadlineMs, Date.now() + MIN_CLOSE_MS);
+    const problem = await app.close({ reason: m.reason, deadline });
+    if (problem !== null) logger.log('error', 'error', 'application close failed', { error: problem });
   }
 
   /** SIGTERM sent to this worker alone: drain with the configured shutdown settings. */
@@ -217,10 +255,19 @@ class WorkerProcess {
     this.drain(message('drain', { reason: RetireReason.SHUTDOWN, graceMs, deadlineMs: s?.timeoutMs ?? 0 }));
   }
 
+  /** Says why to the primary, which logs it (once, with the worker's fields); alone, logs it here. */
   private failed(error: unknown): void {
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    logger.log('error', 'error', 'worker failed', { error: text });
-    this.exitAfter(message('failed', { error: text }), 1);
+    const entry = error instanceof Error && error.name === 'EntryError';
+    const text = entry
+      ? error.message
+      : error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : String(error);
+    if (!process.connected) logger.log('error', 'error', 'worker failed', { error: text });
+    const fields = entry
+      ? { error: text, entry: (error as Error & { entry: string }).entry }
+      : { error: text };
+    this.exitAfter(message('failed', fields), 1);
   }
 
   /** Sends `last`, then exits once it is written (or at once without a channel); the log flushes on exit. */
@@ -275,6 +322,10 @@ function sendAndWait(m: WorkerMessage): Promise<void> {
 }
 
 function ignoreError(): void {}
+
+function noClose(): Promise<null> {
+  return Promise.resolve(null);
+}
 
 /** The worker's entry: connect to the primary and wait for `start`. */
 export function runWorker(createApp: AppFactory): void {

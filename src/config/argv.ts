@@ -1,10 +1,11 @@
 /**
  * The command-line layer: `--limits.max-body-bytes=N` or `--limits.max-body-bytes N`, flag names
  * derived from the schema by the rule in fields.ts; booleans also as `--flag` / `--no-flag`.
- * `--config PATH` names the JSON config file. A later flag overrides an earlier one.
+ * `--config PATH` names the JSON config file. A later flag overrides an earlier one. One bare
+ * argument, `samovar ./app.ts`, is the application entry (`app.entry`), as gunicorn's `module:app`.
  *
- * Unknown flags and stray arguments are errors: a typo must not start a server configured
- * otherwise than its operator believes.
+ * Unknown flags and stray arguments (a second bare one) are errors: a typo must not start a
+ * server configured otherwise than its operator believes.
  * Must not: read `process.argv` itself (the caller passes the arguments after the script).
  */
 import { CONFIG_FILE_KEY, envName, flagName } from './fields.ts';
@@ -15,6 +16,8 @@ import { assignText, assignValue, emptyLayer } from './layer.ts';
 import type { Layer } from './layer.ts';
 
 export const CONFIG_FILE_FLAG = flagName([CONFIG_FILE_KEY]);
+/** The field a bare argument sets. */
+const ENTRY_PATH = 'app.entry';
 
 export interface ArgvLayer extends Layer {
   /** The last `--config` path given, if any. */
@@ -45,11 +48,13 @@ function negated(index: FieldIndex, token: Token): FieldSpec | undefined {
 interface ArgvState {
   readonly layer: Layer;
   configPath: string | undefined;
+  /** Whether the bare entry argument was seen. */
+  entry: boolean;
 }
 
 /** Reads the arguments after the script name into a layer. */
 export function readArgv(index: FieldIndex, argv: readonly string[]): ArgvLayer {
-  const state: ArgvState = { layer: emptyLayer(), configPath: undefined };
+  const state: ArgvState = { layer: emptyLayer(), configPath: undefined, entry: false };
   for (let i = 0; i < argv.length;) i += readOne(index, argv, i, state);
   return { ...state.layer, configPath: state.configPath };
 }
@@ -58,6 +63,13 @@ export function readArgv(index: FieldIndex, argv: readonly string[]): ArgvLayer 
 function readOne(index: FieldIndex, argv: readonly string[], i: number, state: ArgvState): number {
   const { layer } = state;
   const arg = argv[i] ?? '';
+  const entry = index.byPath.get(ENTRY_PATH);
+  // `--flag false` is a mistaken boolean, not an application called "false".
+  if (entry && !state.entry && !arg.startsWith('-') && arg !== '' && arg !== 'true' && arg !== 'false') {
+    state.entry = true;
+    assignText(layer, entry, arg, { source: 'flag', name: 'ENTRY (the bare argument)' });
+    return 1;
+  }
   if (!arg.startsWith('--') || arg === '--') return push(layer, strayIssue(arg));
   const token = splitToken(arg);
   const origin: Origin = { source: 'flag', name: token.flag };
@@ -98,7 +110,7 @@ function strayIssue(arg: string): ConfigIssue {
     path: arg,
     origin: { source: 'flag', name: 'the command line' },
     given: JSON.stringify(arg),
-    allowed: '--name=value, --name value, or --flag / --no-flag for booleans',
+    allowed: 'one ENTRY, then --name=value, --name value, or --flag / --no-flag for booleans',
     problem: `unexpected argument ${JSON.stringify(arg)}`,
   });
 }

@@ -11,4 +11,6 @@ export type { ConfigFieldDoc } from './describe.ts';
 export { configSchema, LOG_LEVELS, MAX_TIMER_MS } from './schema.ts';
 export type { Config, ConfigInput } from './schema.ts';
 export type { ConfigIssue, ConfigSource } from './issues.ts';
+export { serviceLinks } from './env.ts';
 export type { Env } from './env.ts';
+export { parseEntry, entryFileProblem, type EntrySpec } from './entry-file.ts';

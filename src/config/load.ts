@@ -17,6 +17,7 @@ import { allowedText, badValueIssue, makeIssue } from './issues.ts';
 import type { ConfigIssue } from './issues.ts';
 import type { Assignment, Layer } from './layer.ts';
 import { emptyLayer } from './layer.ts';
+import { directoryProblem, entryFileProblem } from './entry-file.ts';
 import { configSchema } from './schema.ts';
 import type { Config } from './schema.ts';
 
@@ -45,8 +46,32 @@ export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
   for (const layer of layers) for (const a of layer.assignments) winners.set(a.field.path, a);
   const parsed = configSchema.safeParse(nest(winners));
   if (!parsed.success) errors.push(...parsed.error.issues.map((issue) => schemaIssue(issue, winners)));
+  if (errors.length === 0 && parsed.success) errors.push(...worldIssues(parsed.data, winners, options.cwd));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: deepFreeze(parsed.data) as Config };
+}
+
+/**
+ * What a valid value can still get wrong about the machine: an entry file that is not there, a
+ * static root (served by the demo, when no entry is given) that is not a directory. The default
+ * root (`public`) is exempt: run from a folder without `public/`, the demo serves the landing
+ * page shipped with Samovar (src/app/index.ts); a root someone chose must exist.
+ * Caught here, a configuration that can never serve is refused by the primary (exit 78 at start,
+ * a rejected reload) instead of being discovered by crashing workers.
+ */
+function worldIssues(
+  config: z.output<typeof configSchema>,
+  winners: ReadonlyMap<string, Assignment>,
+  cwd = process.cwd(),
+): ConfigIssue[] {
+  const entry = config.app.entry;
+  const root = config.static.root;
+  const path = entry !== '' ? 'app.entry' : root !== '' ? 'static.root' : null;
+  if (path === null) return [];
+  const problem = entry !== '' ? entryFileProblem(entry, cwd) : directoryProblem(root, cwd);
+  const winner = winners.get(path);
+  if (problem === null || winner === undefined || winner.origin.source === 'defaults') return [];
+  return [badValueIssue(winner.field, winner.origin, entry !== '' ? entry : root, problem)];
 }
 
 function fileLayer(flagPath: string | undefined, env: Env, cwd: string): Layer {

@@ -29,7 +29,36 @@ const workers = z
   .union([z.literal('auto'), z.int().min(1)])
   .transform((value) => (value === 'auto' ? availableParallelism() : value));
 
+/** A health path: `/` and URL path characters, or empty for "not on the main port". */
+const HEALTH_PATH = /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)$/;
+
 export const configSchema = z.strictObject({
+  app: z.strictObject({
+    entry: z
+      .string()
+      .regex(/^[^\0]*$/)
+      .meta({
+        description:
+          'The application module each worker serves (`.js`, `.mjs`, or `.ts`), relative to the working directory; `FILE#name` picks a named export. Its export is `{ fetch }` or `{ handle }` (docs/api.md). Also the first argument of `samovar ENTRY`. Empty serves the built-in demo.',
+        allowed: 'a module path without NUL, optionally followed by #exportName, or empty',
+      }),
+  }),
+  health: z.strictObject({
+    livePath: z.string().regex(HEALTH_PATH).meta({
+      description: 'Liveness path (200 while the process can answer), on the main port and the metrics port.',
+      allowed: "a URL path starting with '/'",
+    }),
+    readyPath: z.string().regex(HEALTH_PATH).meta({
+      description:
+        'Readiness path (503 while starting, short of `cluster.minWorkers` or shutting down), on the main port and the metrics port.',
+      allowed: "a URL path starting with '/'",
+    }),
+    mainPort: z
+      .boolean()
+      .describe(
+        'Whether the main port answers the health paths ahead of the application; off, only the metrics port does and the application owns every path.',
+      ),
+  }),
   host: z
     .string()
     .regex(/^[^\s]+$/)

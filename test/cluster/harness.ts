@@ -30,6 +30,8 @@ export interface StartOptions {
   readonly entry?: string;
   readonly env?: Record<string, string>;
   readonly args?: readonly string[];
+  /** Variables the harness would set that this test leaves unset (e.g. to let a config file decide). */
+  readonly unset?: readonly string[];
   /** Wait until this many workers are ready (default: SAMOVAR_WORKERS or 2). */
   readonly ready?: number;
 }
@@ -165,6 +167,7 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
     SAMOVAR_LOG_ACCESS: 'off',
     ...options.env,
   };
+  for (const name of options.unset ?? []) delete env[name];
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
   );
@@ -174,7 +177,7 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const cluster = new Cluster(child, port);
-  const ready = options.ready ?? Number(env.SAMOVAR_WORKERS);
+  const ready = options.ready ?? Number(env.SAMOVAR_WORKERS ?? 2);
   if (ready > 0) {
     try {
       await cluster.waitFor('ready', () => true, { count: ready, timeoutMs: 15_000 });

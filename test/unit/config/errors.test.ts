@@ -117,7 +117,8 @@ describe('unknown names', () => {
   });
 
   it('rejects stray arguments and a flag without its value', () => {
-    expect(only(['8080']).message).toContain('unexpected argument "8080"');
+    expect(only(['./app.ts', '8080']).message).toContain('unexpected argument "8080"');
+    expect(only(['--port', '80', 'false']).message).toContain('unexpected argument "false"');
     expect(only(['--port']).message).toContain('--port has no value');
     expect(only(['--port', '--host=x']).path).toBe('port');
   });
