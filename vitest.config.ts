@@ -17,6 +17,8 @@ export default defineConfig({
             'test/cluster/**/*.test.ts',
             'test/observability/**/*.test.ts',
             'test/hardening/**/*.test.ts',
+            // npm pack → install into a fresh project → run its bin and type-check against it.
+            'test/package/**/*.test.ts',
           ],
           testTimeout: 30_000,
           hookTimeout: 30_000,

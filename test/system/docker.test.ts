@@ -12,6 +12,10 @@
  * with no failed request; Prometheus shows up{job="samovar"} == 1 and the requests served,
  * across the roll; every Grafana dashboard query runs in that Prometheus; the `load` profile's
  * autocannon runs; `docker-compose down` stops Samovar within its grace with exit code 0.
+ * Then a user's application in the same image, without rebuilding Samovar: examples/native
+ * mounted read-only through the compose switch (SAMOVAR_APP_ENTRY=/srv/app/native/app.ts), and
+ * examples/hono built `FROM` the image with its own `npm ci`; each answers its routes and stops
+ * with exit code 0.
  * dockerd is stopped by its PID and the temp dir removed; the timings are printed at the end.
  * Grafana itself is not run: its image cannot be built without a registry.
  * Where no engine can run (not root, not Linux), this part is skipped, loudly, with the reason.
@@ -21,12 +25,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep } from '../cluster/harness.ts';
+import { ROOT, sleep } from '../cluster/harness.ts';
 import { CiCompose } from './docker/compose.ts';
-import type { CiPorts } from './docker/compose.ts';
+import type { CiImages, CiPorts } from './docker/compose.ts';
 import { ContainerLog } from './docker/container-log.ts';
 import { RATE_INTERVAL, dashboardQueries, metricNamesIn, readDashboard } from './docker/dashboard.ts';
 import { Engine } from './docker/engine.ts';
+import { checkHonoExample, checkNativeExample, dieEvent, waitForAnswer } from './docker/examples.ts';
 import { buildBaseImages, minbaseTarball } from './docker/images.ts';
 import { portOrFree, promQuery, rawRequest, waitForValue } from './docker/probes.ts';
 import { banner, engineUnavailable, requirePrograms } from './docker/programs.ts';
@@ -44,6 +49,7 @@ describe.skipIf(unavailable !== null)(
     let engine: Engine | null = null;
     let compose: CiCompose | null = null;
     let ports: CiPorts = { app: 0, metrics: 0, prometheus: 0 };
+    let images: CiImages | null = null;
     let samovarId = '';
     let log: ContainerLog | null = null;
     let down = false;
@@ -72,12 +78,13 @@ describe.skipIf(unavailable !== null)(
       const metrics = await portOrFree(9464, [app]);
       const prometheus = await portOrFree(9090, [app, metrics]);
       ports = { app, metrics, prometheus };
-      compose = await CiCompose.prepare(engine, work, ports, {
+      images = {
         node: base.node,
         prometheus: base.prometheus,
         samovar: 'samovar-ci/samovar:test',
         load: 'samovar-ci/samovar-load:test',
-      });
+      };
+      compose = await CiCompose.prepare(engine, work, ports, images);
       timings.composeBuildMs = (await compose.runOk(['build', 'samovar'], { timeoutMs: 600_000 })).ms;
       upStartedAt = Date.now();
       timings.composeUpMs = (
@@ -121,8 +128,9 @@ describe.skipIf(unavailable !== null)(
         Healthcheck?: { Test: string[] };
       };
       expect(config.User).toBe('node');
-      expect(config.Cmd).toEqual(['node', 'dist/main.js']);
-      expect(config.Entrypoint).toBeNull();
+      // The `samovar` command; no arguments: the demo (an empty CMD may be stored as null).
+      expect(config.Entrypoint).toEqual(['node', '/app/dist/cli.js']);
+      expect(config.Cmd ?? []).toEqual([]);
       expect(config.StopSignal).toBe('SIGTERM');
       expect(Object.keys(config.ExposedPorts).sort()).toEqual(['8080/tcp', '9464/tcp']);
       expect(config.Healthcheck?.Test.join(' ')).toContain('/healthz');
@@ -130,13 +138,14 @@ describe.skipIf(unavailable !== null)(
         'run',
         '--rm',
         '--network=none',
-        'samovar-ci/samovar:test',
+        '--entrypoint',
         'node',
+        'samovar-ci/samovar:test',
         '-e',
         "const fs=require('fs');console.log(JSON.stringify({uid:process.getuid(),node:process.version," +
           "src:fs.existsSync('/app/src'),typescript:fs.existsSync('/app/node_modules/typescript')," +
           "vitest:fs.existsSync('/app/node_modules/vitest'),pino:fs.existsSync('/app/node_modules/pino')," +
-          "defaults:fs.existsSync('/app/config/defaults.json')}))",
+          "defaults:fs.existsSync('/app/config/defaults.json'),link:fs.realpathSync('/node_modules/samovar')}))",
       ]);
       expect(JSON.parse(probe.stdout)).toEqual({
         uid: 1000,
@@ -146,6 +155,7 @@ describe.skipIf(unavailable !== null)(
         vitest: false,
         pino: true,
         defaults: true,
+        link: '/app',
       });
 
       const deadline = Date.now() + 60_000;
@@ -284,26 +294,10 @@ describe.skipIf(unavailable !== null)(
       const result = await c.runOk(['down', '-v'], { timeoutMs: 120_000 });
       down = true;
       timings.composeDownMs = result.ms;
-      const events = await e.dockerOk([
-        'events',
-        '--since',
-        String(since),
-        '--until',
-        String(Math.ceil(Date.now() / 1000) + 1),
-        '--filter',
-        `container=${samovarId}`,
-        '--filter',
-        'event=die',
-        '--format',
-        '{{json .}}',
-      ]);
-      const die = JSON.parse(events.stdout.trim().split('\n')[0] ?? '{}') as {
-        timeNano?: number;
-        Actor?: { Attributes?: Record<string, string> };
-      };
-      const stopMs = Math.round((die.timeNano ?? 0) / 1e6 - stopAt);
+      const die = await dieEvent(e, samovarId, since);
+      const stopMs = die.timeMs - stopAt;
       timings.downToSamovarExitMs = stopMs;
-      expect(die.Actor?.Attributes?.exitCode, events.stdout).toBe('0');
+      expect(die.exitCode, die.raw).toBe('0');
       // stop_grace_period is 30 s; a SIGKILL at its end would also show as exit code 137.
       expect(stopMs).toBeLessThan(30_000);
       await (log as ContainerLog).close();
@@ -312,5 +306,88 @@ describe.skipIf(unavailable !== null)(
       const leftovers = await e.dockerOk(['ps', '-aq']);
       expect(leftovers.stdout.trim()).toBe('');
     }, 180_000);
+
+    it('serves examples/native mounted read-only through the compose switch, and stops it with exit code 0', async () => {
+      const e = engine as Engine;
+      const example = await CiCompose.prepare(e, work, ports, images as CiImages, {
+        name: 'native',
+        env: { SAMOVAR_APP_ENTRY: '/srv/app/native/app.ts', SAMOVAR_WORKERS: '1' },
+      });
+      let stopped = false;
+      try {
+        await example.runOk(['up', '-d', '--no-build', '--no-deps', 'samovar'], { timeoutMs: 120_000 });
+        const id = await example.containerId('samovar');
+        timings.nativeExampleFirstAnswerMs = await waitForAnswer(ports.app, '/');
+        const mounts = await e.dockerOk(['inspect', '--format', '{{json .Mounts}}', id]);
+        expect(JSON.parse(mounts.stdout)).toEqual([
+          expect.objectContaining({ Source: join(ROOT, 'examples'), Destination: '/srv/app', RW: false }),
+        ]);
+        await checkNativeExample(ports.app);
+        const since = Math.floor(Date.now() / 1000) - 1;
+        await example.runOk(['down', '-v'], { timeoutMs: 120_000 });
+        stopped = true;
+        const die = await dieEvent(e, id, since);
+        expect(die.exitCode, die.raw).toBe('0');
+      } finally {
+        if (!stopped) await example.run(['down', '-v', '--timeout', '30'], { timeoutMs: 120_000 });
+      }
+    }, 240_000);
+
+    it('builds examples/hono FROM the image with its own npm ci, serves it read-only as node, stops with exit code 0', async () => {
+      const e = engine as Engine;
+      const tag = 'samovar-ci/hono-example:test';
+      timings.honoExampleBuildMs = (
+        await e.dockerOk(
+          [
+            'build',
+            '--network=host',
+            '-q',
+            '-t',
+            tag,
+            '--build-arg',
+            `SAMOVAR_IMAGE=${(images as CiImages).samovar}`,
+            join(ROOT, 'examples/hono'),
+          ],
+          { timeoutMs: 600_000 },
+        )
+      ).ms;
+      const started = await e.dockerOk([
+        'run',
+        '-d',
+        '--init',
+        '--read-only',
+        '--tmpfs',
+        '/tmp',
+        '--cap-drop',
+        'ALL',
+        '--security-opt',
+        'no-new-privileges:true',
+        '--network',
+        'host',
+        '-e',
+        'SAMOVAR_HOST=127.0.0.1',
+        '-e',
+        `SAMOVAR_PORT=${ports.app}`,
+        '-e',
+        'SAMOVAR_METRICS_HOST=127.0.0.1',
+        '-e',
+        `SAMOVAR_METRICS_PORT=${ports.metrics}`,
+        '-e',
+        'SAMOVAR_WORKERS=1',
+        tag,
+      ]);
+      const id = started.stdout.trim();
+      try {
+        timings.honoExampleFirstAnswerMs = await waitForAnswer(ports.app, '/');
+        const user = await e.dockerOk(['exec', id, 'node', '-p', 'process.getuid()']);
+        expect(user.stdout.trim()).toBe('1000');
+        await checkHonoExample(ports.app);
+        await e.dockerOk(['stop', '--time', '30', id], { timeoutMs: 60_000 });
+        const state = await e.dockerOk(['inspect', '--format', '{{.State.ExitCode}}', id]);
+        expect(state.stdout.trim()).toBe('0');
+      } finally {
+        await e.docker(['rm', '-f', id], { timeoutMs: 60_000 });
+      }
+    }, 900_000);
   },
 );

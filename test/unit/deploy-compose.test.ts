@@ -6,14 +6,20 @@
  *     test), with no top-level `name:` (v1 rejects it);
  *   - the services issue 7 asks for, image names overridable from the environment, and every
  *     SAMOVAR_* variable accepted by Samovar's own configuration loader (an unknown one stops
- *     start-up with exit 78), the stop grace longer than the drain it must allow;
+ *     start-up with exit 78), the stop grace longer than the drain it must allow; the switch
+ *     from the demo to an application: SAMOVAR_APP_ENTRY plus a read-only /srv/app volume,
+ *     whose documented example entries exist and load;
  *   - the Dockerfile through dockerfile-utils' validator, and the rules the CI engine imposes:
- *     `ARG NODE_IMAGE` before the first FROM, no `# syntax=` line, no heredoc; a runtime stage
- *     that runs node directly as `node`, with STOPSIGNAL, EXPOSE and a curl-free HEALTHCHECK
- *     identical to the compose one; a .dockerignore that lets in exactly what it copies.
+ *     `ARG NODE_IMAGE` before the first FROM, no `# syntax=` line, no heredoc; dist/ from the
+ *     package's own build script; a runtime stage whose ENTRYPOINT is node running the
+ *     `samovar` command as `node` (arguments: ENTRY and flags), with /node_modules/samovar
+ *     linked to the image's own package, STOPSIGNAL, EXPOSE and a curl-free HEALTHCHECK
+ *     identical to the compose one; a .dockerignore that lets in exactly what it copies;
+ *   - examples/hono/Dockerfile, the `FROM samovar` pattern: the same rules, the app's own
+ *     production dependencies from its lockfile, everything else inherited.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -136,6 +142,25 @@ describe('docker-compose.yml', () => {
     if (loaded.ok) expect(loaded.config.metrics.host).toBe('0.0.0.0');
   });
 
+  it('serves the demo unless SAMOVAR_APP_ENTRY names an application under the read-only /srv/app', () => {
+    expect(samovar?.environment?.SAMOVAR_APP_ENTRY).toBe('${SAMOVAR_APP_ENTRY:-}');
+    expect(samovar?.volumes).toEqual(['${SAMOVAR_APP_DIR:-./examples}:/srv/app:ro']);
+    const loaded = loadConfig({ argv: [], env: environmentOf(samovar) });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    expect(loaded.config.app.entry).toBe('');
+    // Each example as docs/containers.md switches to it: /srv/app/NAME/app.ts is examples/NAME/app.ts.
+    const examples = readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) =>
+      d.isDirectory(),
+    );
+    expect(examples.map((d) => d.name).sort()).toEqual(['hono', 'native']);
+    for (const { name } of examples) {
+      const onHost = join(ROOT, 'examples', name, 'app.ts');
+      const entry = loadConfig({ argv: [], env: { ...environmentOf(samovar), SAMOVAR_APP_ENTRY: onHost } });
+      expect(entry.ok, `${name}: ${JSON.stringify(entry)}`).toBe(true);
+      expect(read('docs/containers.md')).toContain(`SAMOVAR_APP_ENTRY=/srv/app/${name}/app.ts`);
+    }
+  });
+
   it('gives samovar a stop grace longer than the drain delay, the drain and the primary margin', () => {
     const loaded = loadConfig({ argv: [], env: environmentOf(samovar) });
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
@@ -210,18 +235,36 @@ describe('Dockerfile', () => {
     expect(dockerfile).not.toMatch(/<<-?\s*['"]?[A-Z]+/);
   });
 
-  it('runs node directly as the node user, stops with SIGTERM, exposes both ports', () => {
+  it('runs the samovar command with node directly as the node user, stops with SIGTERM, exposes both ports', () => {
     const last = (keyword: string): string | undefined =>
       runtime.findLast((i) => i.keyword === keyword)?.args;
     expect(last('USER')).toBe('node');
-    expect(JSON.parse(last('CMD') ?? '[]')).toEqual(['node', 'dist/main.js']);
-    expect(last('ENTRYPOINT')).toBeUndefined();
+    // ENTRYPOINT: `docker run samovar /srv/app/app.ts --workers 4` passes ENTRY and flags on.
+    expect(JSON.parse(last('ENTRYPOINT') ?? 'null')).toEqual(['node', '/app/dist/cli.js']);
+    // An empty CMD (the demo), not the base image's ["node"], which would become ENTRY.
+    expect(JSON.parse(last('CMD') ?? 'null')).toEqual([]);
+    expect(last('WORKDIR')).toBe('/app');
     expect(last('STOPSIGNAL')).toBe('SIGTERM');
     expect(last('EXPOSE')?.split(/\s+/)).toEqual(['8080', '9464']);
     expect(runtime.some((i) => i.keyword === 'COPY' && i.args.startsWith('--from=prod-deps '))).toBe(true);
     expect(runtime.some((i) => i.keyword === 'RUN')).toBe(false);
     const env = last('ENV') ?? '';
     expect(env).toContain('SAMOVAR_METRICS_HOST=0.0.0.0');
+  });
+
+  it("builds dist/ with the package's own build script, and ships what the npm package ships", () => {
+    const build = stages[1] ?? [];
+    expect(build.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toEqual(['npm run build']);
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; files: string[] };
+    expect(pkg.scripts.build).toMatch(/^tsc -p tsconfig\.build\.json && node build-dist\.ts$/);
+    const copied = runtime.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    for (const file of pkg.files) expect(copied.join('\n'), file).toContain(file);
+  });
+
+  it("links /node_modules/samovar to the image's own package for applications anywhere in it", () => {
+    const prodDeps = stages[2] ?? [];
+    expect(prodDeps.find((i) => i.keyword === 'RUN')?.args).toContain('ln -s /app /node_modules/samovar');
+    expect(runtime).toContainEqual({ keyword: 'COPY', args: '--from=prod-deps /node_modules /node_modules' });
   });
 
   it('checks health on /healthz with node alone (no curl or wget in the image)', () => {
@@ -242,5 +285,53 @@ describe('Dockerfile', () => {
       .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     for (const source of copied) expect(allowed, source).toContain(source.replace(/\/$/, ''));
     expect(allowed).not.toContain('node_modules');
+    // Applications are mounted or built FROM the image, never baked into Samovar's own.
+    expect(allowed).not.toContain('examples');
+  });
+});
+
+describe('examples/hono/Dockerfile (the FROM samovar pattern)', () => {
+  const text = read('examples/hono/Dockerfile');
+  const steps = instructions(text);
+  const last = (keyword: string): string | undefined => steps.findLast((i) => i.keyword === keyword)?.args;
+
+  it("passes dockerfile-utils validation, needs no BuildKit frontend, and builds on Samovar's image", () => {
+    expect(validateDockerfile(text).map((d) => d.range.start.line + 1)).toEqual([]);
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+    expect(text).not.toMatch(/<<-?\s*['"]?[A-Z]+/);
+    expect(steps.slice(0, 2)).toEqual([
+      { keyword: 'ARG', args: 'SAMOVAR_IMAGE=samovar' },
+      { keyword: 'FROM', args: '${SAMOVAR_IMAGE}' },
+    ]);
+  });
+
+  it('installs only its production dependencies from its lockfile, then serves app.ts as node', () => {
+    expect(last('RUN')).toMatch(/^npm ci --omit=dev --ignore-scripts /);
+    expect(steps.filter((i) => i.keyword === 'COPY').map((i) => i.args)).toEqual([
+      'package.json package-lock.json ./',
+      'app.ts ./',
+    ]);
+    expect(last('WORKDIR')).toBe('/srv/app');
+    expect(last('ENV')).toBe('SAMOVAR_APP_ENTRY=/srv/app/app.ts');
+    expect(last('USER')).toBe('node');
+    // The command, signals and healthcheck are the base image's.
+    for (const keyword of ['ENTRYPOINT', 'CMD', 'STOPSIGNAL', 'HEALTHCHECK'])
+      expect(last(keyword), keyword).toBeUndefined();
+    expect(read('examples/hono/.dockerignore')).toMatch(/^node_modules$/m);
+    const pkg = JSON.parse(read('examples/hono/package.json')) as { dependencies: Record<string, string> };
+    const lock = JSON.parse(read('examples/hono/package-lock.json')) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
+    expect(lock.packages['']?.dependencies).toEqual(pkg.dependencies);
+  });
+
+  it('keeps every example free of a samovar copy of its own (the image links its own)', () => {
+    for (const name of ['hono', 'native']) {
+      const pkg = JSON.parse(read(`examples/${name}/package.json`)) as Record<string, unknown>;
+      expect(pkg, name).toMatchObject({ private: true, type: 'module' });
+      expect(Object.keys((pkg.dependencies as object | undefined) ?? {}), name).not.toContain('samovar');
+      for (const file of ['app.ts', 'README.md', 'tsconfig.json'])
+        expect(existsSync(join(ROOT, 'examples', name, file)), `${name}/${file}`).toBe(true);
+    }
   });
 });

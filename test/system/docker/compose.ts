@@ -4,7 +4,8 @@
  * (published ports and host networking cannot be combined, and an override cannot remove list
  * entries). config/prometheus.yml is used with only its samovar target moved to 127.0.0.1 and
  * the test's metrics port. Then `docker-compose -p PROJECT -f merged.yml …` against the test's
- * engine.
+ * engine. A variant (`name`, with more variables such as SAMOVAR_APP_ENTRY) is a project and
+ * a merged file of its own, as a user's shell would set those variables.
  * Must not: change the files in the repository.
  */
 
@@ -58,7 +59,13 @@ export class CiCompose {
   }
 
   /** Writes the merged, port-less compose file and the CI Prometheus config into `work`. */
-  static async prepare(engine: Engine, work: string, ports: CiPorts, images: CiImages): Promise<CiCompose> {
+  static async prepare(
+    engine: Engine,
+    work: string,
+    ports: CiPorts,
+    images: CiImages,
+    variant: { readonly name: string; readonly env: Record<string, string> } = { name: 'ci', env: {} },
+  ): Promise<CiCompose> {
     const promConfig = join(work, 'prometheus.yml');
     writeFileSync(promConfig, ciPrometheusConfig(ports.metrics), { mode: 0o644 });
     const env = {
@@ -71,6 +78,7 @@ export class CiCompose {
       SAMOVAR_CI_METRICS_PORT: String(ports.metrics),
       SAMOVAR_CI_PROMETHEUS_PORT: String(ports.prometheus),
       SAMOVAR_CI_PROMETHEUS_CONFIG: promConfig,
+      ...variant.env,
     };
     const merged = await runOk(
       'docker-compose',
@@ -79,9 +87,10 @@ export class CiCompose {
     );
     const doc = parse(merged.stdout) as ComposeDoc;
     for (const service of Object.values(doc.services)) delete service.ports;
-    const file = join(work, 'compose.ci.yml');
+    const file = join(work, `compose.${variant.name}.yml`);
     writeFileSync(file, stringify(doc));
-    return new CiCompose(engine, file, `samovarci${process.pid}`);
+    const suffix = variant.name === 'ci' ? '' : variant.name;
+    return new CiCompose(engine, file, `samovarci${process.pid}${suffix}`);
   }
 
   /** `docker-compose -p PROJECT -f FILE args…` against the test's engine. */
