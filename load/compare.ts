@@ -1,10 +1,12 @@
 /**
  * `npm run load:compare`: Samovar against node:http under node:cluster (same routes), nginx (the
  * ceiling, when installed) and a node:net responder that does not parse (the JavaScript bound),
- * each with `--workers` workers, driven by autocannon and wrk, interleaved round by round, on
- * pinned CPUs where possible.
+ * and with `--peers apps` the front door — the test/apps fixtures through Samovar's CLI (native,
+ * bare fetch, Hono) and the Hono fixture on @hono/node-server — each with `--workers` workers,
+ * driven by autocannon and wrk, interleaved round by round, on pinned CPUs where possible.
  *
- * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the ratios to node:http;
+ * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the ratios to node:http,
+ * then the front-door pairs (Hono on Samovar ÷ on @hono/node-server, fetch adapter ÷ native);
  * saves load/results/compare-<time>.json, load/results/latest-compare.md and a chart of req/s
  * and p99 per scenario and peer, load/results/latest-compare.svg. Exits 1 when
  * any request failed, any body was wrong, or a server died — a broken server must not yield a
@@ -32,7 +34,15 @@ import {
   stopChild,
 } from './lib/processes.ts';
 import type { Child, Pinning } from './lib/processes.ts';
-import { isBusy, markdownTable, SERVER_TITLE, SERVERS, summarize } from './lib/report.ts';
+import {
+  isBusy,
+  markdownTable,
+  pairRows,
+  pairTable,
+  SERVER_TITLE,
+  SERVERS,
+  summarize,
+} from './lib/report.ts';
 import type { RunRecord, ServerId } from './lib/report.ts';
 import { checkAlive, nginxVersion, preflight, startServer } from './lib/servers.ts';
 import type { Preflight, RunningServer } from './lib/servers.ts';
@@ -278,7 +288,10 @@ function serverReport(bench: Bench, checks: Checks): Record<string, unknown> {
 function finish(bench: Bench, checks: Checks | null, started: string): number {
   if (interrupted()) return 130;
   const titles = new Map(bench.options.scenarios.map((s) => [s.id, s.title]));
-  const table = markdownTable(summarize(bench.runs, titles));
+  const summary = summarize(bench.runs, titles);
+  const pairs = pairRows(summary);
+  const pairsText = pairTable(pairs);
+  const table = pairsText === '' ? markdownTable(summary) : `${markdownTable(summary)}\n\n${pairsText}`;
   const extra = {
     startedAt: started,
     finishedAt: new Date().toISOString(),
@@ -294,7 +307,8 @@ function finish(bench: Bench, checks: Checks | null, started: string): number {
       wrk: bench.tools.includes('wrk') ? wrkVersion() : null,
       nginx: nginxVersion(),
     },
-    summary: summarize(bench.runs, titles),
+    summary,
+    pairs,
     servers: checks ? serverReport(bench, checks) : null,
   };
   const jsonPath = writeResults(bench, table, extra);

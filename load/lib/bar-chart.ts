@@ -14,6 +14,10 @@ const COLORS: Readonly<Record<ServerId, string>> = {
   'node-http': '#2e86c1',
   nginx: '#27ae60',
   'node-net': '#8e44ad',
+  'samovar-native': '#e67e22',
+  'samovar-fetch': '#f1c40f',
+  'samovar-hono': '#d35400',
+  'hono-node': '#16a085',
 };
 const PANEL_HEIGHT = 300;
 const WIDTH = 1000;

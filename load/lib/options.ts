@@ -22,6 +22,11 @@ export interface Scenario {
   readonly expectBody: string | null;
   /** Connections for this scenario; `null`: `--connections`. */
   readonly connections: number | null;
+  /**
+   * The response's media type when it is not the request's (an echo's is): `application/json`
+   * accepts `application/json; charset=utf-8` too. Unset: `contentType`.
+   */
+  readonly expectType?: string;
   /** Extra request headers (e.g. `Connection: close`). */
   readonly headers: Readonly<Record<string, string>>;
   /** A mix: requests sent in turn on each connection (method, path, body); empty otherwise. */
@@ -38,8 +43,30 @@ export interface MixRequest {
   readonly body: string | null;
 }
 
-export const PEERS = ['samovar', 'node-http', 'nginx', 'node-net'] as const;
+export const PEERS = [
+  'samovar',
+  'node-http',
+  'nginx',
+  'node-net',
+  'samovar-native',
+  'samovar-fetch',
+  'samovar-hono',
+  'hono-node',
+] as const;
 export type PeerId = (typeof PEERS)[number];
+
+/** The engine comparison, measured by default: Samovar's demo beside node:http, nginx, node:net. */
+export const ENGINE_PEERS: readonly PeerId[] = ['samovar', 'node-http', 'nginx', 'node-net'];
+/**
+ * The front door (`--peers apps`): the fixtures of test/apps through Samovar's CLI — native,
+ * bare fetch, Hono — and the same Hono fixture on @hono/node-server.
+ */
+export const APP_FIXTURE_PEERS: readonly PeerId[] = [
+  'samovar-native',
+  'samovar-fetch',
+  'samovar-hono',
+  'hono-node',
+];
 
 export interface CompareOptions {
   readonly durationS: number;
@@ -67,8 +94,10 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm run load:compare -- [flags]
 
 Starts the peers — Samovar, node:http under node:cluster, nginx (when installed) and a minimal
-node:net responder, each with --workers worker processes — and drives them, interleaved, with
-autocannon and wrk. Prints a Markdown table with ratios to node:http; writes
+node:net responder; with --peers apps also the test/apps fixtures through Samovar's CLI and Hono on
+@hono/node-server; each with --workers worker processes — and drives them, interleaved, with
+autocannon and wrk. Prints a Markdown table with ratios to node:http (and, for the app peers,
+Hono on Samovar ÷ Hono on @hono/node-server and fetch adapter ÷ native); writes
 load/results/compare-<time>.json, load/results/latest-compare.md and load/results/latest-compare.svg.
 Exits non-zero when a request failed or a server died.
 
@@ -81,15 +110,19 @@ Exits non-zero when a request failed or a server died.
                         (default 15; the row is flagged busy if they never do)
   --only TOOL           autocannon or wrk (default: both, wrk only where installed)
   --scenarios LIST      comma list of get, get-1000, close, get-pipelined, echo-1k, static-1k,
-                        static-64k, mix, or all (default all)
-  --peers LIST          comma list of samovar, node-http, nginx, node-net (default all; nginx only
-                        where installed; samovar and node-http are always measured)
+                        static-64k, mix, echo-json, upload-64k, or all (default all)
+  --peers LIST          comma list of samovar, node-http, nginx, node-net, samovar-native,
+                        samovar-fetch, samovar-hono, hono-node; apps (the last four: the test/apps
+                        fixtures through Samovar's CLI, and Hono on @hono/node-server); all (every
+                        peer) (default samovar,node-http,nginx,node-net; nginx only where
+                        installed; samovar and node-http are always measured)
   --workers N           worker processes per peer (default 1)
   --access-log on|off   Samovar's access log: on (its default, one line per request, written to
                         /dev/null so the lab does not read them) or off (log level warn) (default on)
   --no-pin              do not pin processes to CPUs with taskset
-  --samovar-entry PATH  Samovar's entry file (default src/main.ts)
-  --samovar-env K=V     extra environment for Samovar (repeatable), e.g. SAMOVAR_LOG_LEVEL=error
+  --samovar-entry PATH  the samovar peer's entry file (default src/main.ts)
+  --samovar-env K=V     extra environment for every Samovar peer (repeatable), e.g.
+                        SAMOVAR_LOG_LEVEL=error
   --help                this text`;
 
 const HELLO = 'Hello, World!';
@@ -111,6 +144,12 @@ export const STATIC_FILES: readonly { readonly name: string; readonly bytes: num
 const HELLO_PEERS = PEERS;
 const APP_PEERS: readonly PeerId[] = ['samovar', 'node-http'];
 const FILE_PEERS: readonly PeerId[] = ['samovar', 'node-http', 'nginx'];
+/** About 1 KiB of compact JSON, so the fixtures' re-serialised echo is byte-identical. */
+const ECHO_JSON = JSON.stringify({
+  items: Array.from({ length: 24 }, (_, i) => ({ id: i, name: `samovar-${i}`, ok: i % 2 === 0 })),
+});
+/** Above one socket read and below every peer's body limit (Samovar's default is 1 MiB). */
+const UPLOAD_BYTES = 64 * 1024;
 
 function buildScenarios(pipelining: number): Record<string, Scenario> {
   const base = {
@@ -177,6 +216,30 @@ function buildScenarios(pipelining: number): Record<string, Scenario> {
       ],
       peers: APP_PEERS,
     },
+    'echo-json': {
+      ...base,
+      id: 'echo-json',
+      title: 'POST /echo JSON 1 KiB',
+      method: 'POST',
+      path: '/echo',
+      body: ECHO_JSON,
+      contentType: 'application/json',
+      expectType: 'application/json',
+      expectBody: ECHO_JSON,
+      peers: APP_FIXTURE_PEERS,
+    },
+    'upload-64k': {
+      ...base,
+      id: 'upload-64k',
+      title: 'POST /upload 64 KiB, counted as it streams',
+      method: 'POST',
+      path: '/upload',
+      body: 'u'.repeat(UPLOAD_BYTES),
+      contentType: 'application/octet-stream',
+      expectType: 'application/json',
+      expectBody: JSON.stringify({ bytes: UPLOAD_BYTES }),
+      peers: APP_FIXTURE_PEERS,
+    },
   };
 }
 
@@ -201,10 +264,15 @@ function parseSwitch(flag: string, text: string): 'on' | 'off' {
 }
 
 function parsePeers(list: string): readonly PeerId[] {
-  const ids = list === 'all' ? [...PEERS] : list.split(',').map((id) => id.trim());
+  const ids: string[] = [];
+  for (const id of list.split(',').map((name) => name.trim())) {
+    if (id === 'all') ids.push(...PEERS);
+    else if (id === 'apps') ids.push(...APP_FIXTURE_PEERS);
+    else ids.push(id);
+  }
   for (const id of ids) {
     if (!PEERS.some((p) => p === id))
-      throw new UsageError(`--peers: unknown "${id}" (known: ${PEERS.join(', ')})`);
+      throw new UsageError(`--peers: unknown "${id}" (known: ${PEERS.join(', ')}, apps, all)`);
   }
   // node:http is the yardstick of every ratio and Samovar the subject: both always run.
   return PEERS.filter((p) => p === 'samovar' || p === 'node-http' || ids.includes(p));
@@ -249,7 +317,7 @@ export function parseOptions(argv: readonly string[]): CompareOptions | null {
         'quiet-wait': { type: 'string' },
         only: { type: 'string' },
         scenarios: { type: 'string', default: 'all' },
-        peers: { type: 'string', default: 'all' },
+        peers: { type: 'string', default: ENGINE_PEERS.join(',') },
         workers: { type: 'string' },
         'access-log': { type: 'string', default: 'on' },
         'no-pin': { type: 'boolean', default: false },

@@ -1,6 +1,7 @@
 /**
  * From the list of runs to the summary: medians and min–max per tool × scenario × server, the
- * Samovar ÷ node:http ratios, and the Markdown table that `load:compare` prints and saves.
+ * Samovar ÷ node:http ratios, the Markdown table that `load:compare` prints and saves, and the
+ * front-door pairs (Hono on Samovar ÷ Hono on @hono/node-server, fetch adapter ÷ native).
  * Must not: measure anything or write files.
  */
 import type { CpuWindow } from './cpu.ts';
@@ -15,7 +16,28 @@ export const SERVER_TITLE: Readonly<Record<ServerId, string>> = {
   'node-http': 'node:http',
   nginx: 'nginx',
   'node-net': 'node:net bound',
+  'samovar-native': 'Samovar native app',
+  'samovar-fetch': 'Samovar bare fetch app',
+  'samovar-hono': 'Hono on Samovar',
+  'hono-node': 'Hono on @hono/node-server',
 };
+
+/** A ratio between two peers that serve the same app (or the same routes), subject ÷ yardstick. */
+export interface Pair {
+  readonly subject: ServerId;
+  readonly yardstick: ServerId;
+  readonly title: string;
+}
+
+/**
+ * The front door's two questions: what Samovar gives a Hono app over @hono/node-server (same
+ * module, both under node:cluster with the same workers), and what the fetch adapter costs over
+ * the native handler API (test/apps/fetch.ts and native.ts answer the same routes alike).
+ */
+export const PAIRS: readonly Pair[] = [
+  { subject: 'samovar-hono', yardstick: 'hono-node', title: 'Hono on Samovar ÷ Hono on @hono/node-server' },
+  { subject: 'samovar-fetch', yardstick: 'samovar-native', title: 'fetch adapter ÷ native (Samovar)' },
+];
 
 /**
  * Someone else used more than this many cores, on average, before or during a measurement: the
@@ -193,6 +215,58 @@ export function markdownTable(rows: readonly SummaryRow[]): string {
       '',
       `‡ the load generator used ≥ ${SATURATED_GENERATOR_CORES * 100}% of its core (median): ` +
         'the client, not the server, may have set this pace.',
+    );
+  }
+  return lines.join('\n');
+}
+
+export interface PairRow {
+  readonly tool: Tool;
+  readonly scenarioTitle: string;
+  readonly pair: Pair;
+  readonly rpsRatio: number;
+  readonly subjectP99Ms: number;
+  readonly yardstickP99Ms: number;
+  readonly p99Ratio: number;
+}
+
+/** Every pair measured on the same tool and scenario, from the summary's medians. */
+export function pairRows(rows: readonly SummaryRow[]): PairRow[] {
+  const found: PairRow[] = [];
+  for (const row of rows) {
+    for (const pair of PAIRS) {
+      if (row.server !== pair.subject) continue;
+      const base = rows.find(
+        (r) => r.tool === row.tool && r.scenario === row.scenario && r.server === pair.yardstick,
+      );
+      if (base === undefined) continue;
+      found.push({
+        tool: row.tool,
+        scenarioTitle: row.scenarioTitle,
+        pair,
+        rpsRatio: row.rps.median / base.rps.median,
+        subjectP99Ms: row.p99Ms.median,
+        yardstickP99Ms: base.p99Ms.median,
+        p99Ratio: row.p99Ms.median / base.p99Ms.median,
+      });
+    }
+  }
+  return found;
+}
+
+/** The pairs as Markdown (empty when no pair was measured): req/s ratio and both p99s. */
+export function pairTable(rows: readonly PairRow[]): string {
+  if (rows.length === 0) return '';
+  const lines = [
+    '| Tool | Scenario | Pair | req/s ratio | p99 ms (subject / yardstick) | p99 ratio |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    const latency = row.tool === 'autocannon' ? wholeMs : ms;
+    const p99Ratio = Number.isFinite(row.p99Ratio) ? `${row.p99Ratio.toFixed(2)}×` : '–';
+    lines.push(
+      `| ${row.tool} | ${row.scenarioTitle} | ${row.pair.title} | **${row.rpsRatio.toFixed(2)}×** | ` +
+        `${latency(row.subjectP99Ms)} / ${latency(row.yardstickP99Ms)} | ${p99Ratio} |`,
     );
   }
   return lines.join('\n');

@@ -1,9 +1,11 @@
 /**
  * The peers under comparison: how each is started with the same worker count — Samovar from its
  * entry point with the benchmark's environment, node:http under node:cluster
- * (load/baseline-node-http.ts), nginx from a generated configuration in a temporary prefix, and
- * the node:net responder (load/peer-node-net.ts) — pinned, awaited, and checked once by hand
- * before any load (a server answering the wrong bytes fast is no result).
+ * (load/baseline-node-http.ts), nginx from a generated configuration in a temporary prefix, the
+ * node:net responder (load/peer-node-net.ts), the test/apps fixtures through Samovar's CLI
+ * (`node src/cli.ts test/apps/<app>.ts`, the same environment) and the Hono fixture on
+ * @hono/node-server (load/peer-hono-node.ts) — pinned, awaited, and checked once by hand before
+ * any load (a server answering the wrong bytes fast is no result).
  * Must not: drive load or summarise results.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +20,22 @@ import type { ServerId } from './report.ts';
 
 const BASELINE = fileURLToPath(new URL('../baseline-node-http.ts', import.meta.url));
 const NODE_NET = fileURLToPath(new URL('../peer-node-net.ts', import.meta.url));
+const HONO_NODE = fileURLToPath(new URL('../peer-hono-node.ts', import.meta.url));
+const CLI = 'src/cli.ts';
+/** The app each front-door peer serves (paths from the repository root, where peers start). */
+const FIXTURES = {
+  'samovar-native': 'test/apps/native.ts',
+  'samovar-fetch': 'test/apps/fetch.ts',
+  'samovar-hono': 'test/apps/hono.ts',
+  'hono-node': 'test/apps/hono.ts',
+} as const;
+/** Peers that are Samovar: the benchmark's environment, and stdout to /dev/null with the access log. */
+const SAMOVAR_PEERS: ReadonlySet<ServerId> = new Set([
+  'samovar',
+  'samovar-native',
+  'samovar-fetch',
+  'samovar-hono',
+]);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The installed nginx's version, or `null` when there is none. */
@@ -133,6 +151,24 @@ function peerCommand(
           NODE_CLUSTER_SCHED_POLICY: 'none',
         },
       };
+    case 'samovar-native':
+    case 'samovar-fetch':
+    case 'samovar-hono':
+      return {
+        argv: [process.execPath, CLI, FIXTURES[id]],
+        env: { ...samovarEnv(options, port), SAMOVAR_WORKERS: workers },
+      };
+    case 'hono-node':
+      return {
+        argv: node(HONO_NODE),
+        env: {
+          PEER_HOST: '127.0.0.1',
+          PEER_PORT: String(port),
+          PEER_WORKERS: workers,
+          PEER_APP: FIXTURES[id],
+          NODE_CLUSTER_SCHED_POLICY: 'none',
+        },
+      };
     case 'node-net':
       return {
         argv: node(NODE_NET),
@@ -160,7 +196,7 @@ export async function startServer(id: ServerId, setup: PeerSetup): Promise<Runni
   const argv = [...setup.pinning.serverPrefix, ...command];
   // With the access log on, Samovar writes a line per request: to /dev/null, not to this
   // process, whose reading them would cost a core's worth of CPU outside the pinning.
-  const discardStdout = id === 'samovar' && setup.options.accessLog === 'on';
+  const discardStdout = SAMOVAR_PEERS.has(id) && setup.options.accessLog === 'on';
   const child = spawnChild(id, argv, { env: { ...process.env, ...env }, cwd: REPO_ROOT, discardStdout });
   await waitReady(child, port);
   return { id, child, port, argv, env };
@@ -189,14 +225,16 @@ export async function preflight(server: RunningServer, scenarios: readonly Scena
   for (const scenario of scenarios) {
     if (!scenario.peers.includes(server.id) || scenario.expectBody === null) continue;
     const { method, path, body, contentType, expectBody } = scenario;
+    const expectType = scenario.expectType ?? contentType;
     const res = await httpRequest(server.port, method, path, body, contentType);
     if (res.status !== 200 || res.body !== expectBody) {
       problems.push(
         `${method} ${path} answered ${res.status} with ${res.body.length} bytes ${JSON.stringify(res.body.slice(0, 40))}, not the expected ${expectBody.length}`,
       );
     }
-    if (contentType !== null && res.headers['content-type'] !== contentType) {
-      problems.push(`${method} ${path} echoed Content-Type ${String(res.headers['content-type'])}`);
+    const type = String(res.headers['content-type']);
+    if (expectType !== null && type !== expectType && !type.startsWith(`${expectType};`)) {
+      problems.push(`${method} ${path} answered Content-Type ${type}, not ${expectType}`);
     }
   }
   return { getHeaders: pickHeaders(get.headers), problems };
