@@ -49,7 +49,11 @@ export class RequestObserver {
     const req = res.req;
     const ms = performance.now() - req.startedAt;
     const received = req.body.received;
-    this.metrics?.observe(req.method, req.route, res.statusCode, received, res.bodyBytes, ms / 1000);
+    const metrics = this.metrics;
+    if (metrics !== null) {
+      metrics.observe(req.method, req.route, res.statusCode, received, res.bodyBytes, ms / 1000);
+      metrics.outcome(res.outcome);
+    }
     const access = this.access;
     if (access === null || !access.wanted()) return;
     access.write({
@@ -63,6 +67,7 @@ export class RequestObserver {
       durationMs: roundMs(ms),
       remote: req.remoteAddress,
       userAgent: req.get('user-agent'),
+      outcome: res.outcome,
     });
   }
 

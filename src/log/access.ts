@@ -34,6 +34,8 @@ export interface AccessRecord {
   readonly path: string;
   readonly route: string;
   readonly status: number;
+  /** How the exchange ended: `completed`, `client_closed`, `timed_out`, `drain_cut`, `server_error`, `dropped`. */
+  readonly outcome: string;
   readonly bytes: number;
   readonly reqBytes: number;
   readonly durationMs: number;
@@ -85,6 +87,9 @@ export class AccessLog {
         jsonString(r.route) +
         ',"status":' +
         r.status +
+        ',"outcome":"' +
+        r.outcome +
+        '"' +
         ',"bytes":' +
         r.bytes +
         ',"reqBytes":' +

@@ -98,12 +98,17 @@ export class HttpMetrics {
     'Response body bytes sent (without framing; 0 for HEAD, 204, 304), by method, route and status code.',
     BODY_BUCKETS_BYTES,
   );
+  private readonly outcomes = new CounterFamily(
+    'http_server_request_outcomes_total',
+    'Requests by how they ended: completed, client_closed, timed_out, drain_cut, server_error, dropped (docs/observability.md).',
+  );
   private readonly protocolErrors = new CounterFamily(
     'http_server_protocol_errors_total',
     'Requests refused as malformed or too slow, by protocol error code.',
   );
   private readonly routes = new Map<string, (ByStatus | undefined)[]>();
   private readonly errorCells = new Map<string, CounterCell>();
+  private readonly outcomeCells = new Map<string, CounterCell>();
   private readonly connections: (() => ConnectionCounts) | null;
 
   constructor(connections: (() => ConnectionCounts) | null = null) {
@@ -132,6 +137,16 @@ export class HttpMetrics {
     series.responseBytes.observe(responseBytes);
   }
 
+  /** Counts how one request ended; the outcome names are a fixed, small set (the engine's). */
+  outcome(outcome: string): void {
+    let cell = this.outcomeCells.get(outcome);
+    if (cell === undefined) {
+      cell = this.outcomes.cell({ outcome });
+      this.outcomeCells.set(outcome, cell);
+    }
+    cell.value++;
+  }
+
   protocolError(code: string): void {
     let cell = this.errorCells.get(code);
     if (cell === undefined) {
@@ -147,6 +162,7 @@ export class HttpMetrics {
       this.duration.snapshot(),
       this.requestBytes.snapshot(),
       this.responseBytes.snapshot(),
+      this.outcomes.snapshot(),
       this.protocolErrors.snapshot(),
     ];
     if (this.connections !== null) families.push(...connectionFamilies(this.connections()));

@@ -19,6 +19,7 @@ import type { Connection } from './connection.ts';
 import type { Handler } from './handler.ts';
 import type { ErrorHook, ProtocolErrorHook, ResponseHook, ServerOptions } from './options.ts';
 import type { LoadMonitor } from './overload.ts';
+import { Outcome } from './outcome.ts';
 import { Phase, type ServerResponse, type ResponseHost } from './response.ts';
 
 /** What a connection needs from its server. */
@@ -107,12 +108,12 @@ export abstract class ConnectionOutput implements ResponseHost {
   deliver(res: ServerResponse, head: string | Buffer, body: Uint8Array | null): void {
     res.phase = Phase.DONE;
     this.responseSent(res);
-    this.observe(res);
     if (this.queue[0] !== res) {
       res.outHead = head;
       res.outBody = body;
       return;
     }
+    res.wrote = true;
     this.writeResponse(head, body);
     this.completeFront();
     this.settle();
@@ -147,8 +148,8 @@ export abstract class ConnectionOutput implements ResponseHost {
   finishStream(res: ServerResponse, tail: Buffer | null): void {
     res.phase = Phase.DONE;
     if (tail !== null) this.write(tail);
+    res.wrote = true;
     this.responseSent(res);
-    this.observe(res);
     this.completeFront();
     this.settle();
   }
@@ -184,8 +185,13 @@ export abstract class ConnectionOutput implements ResponseHost {
     }
   }
 
-  /** The answer is complete: one call to the response hook, if any (metrics, access log). */
-  private observe(res: ServerResponse): void {
+  /**
+   * The exchange is over, answered or not: one call to the response hook, if any (metrics,
+   * access log). Every exchange in the queue gets exactly one: here when its answer leaves, or
+   * from `Connection` when it is abandoned.
+   */
+  protected observe(res: ServerResponse): void {
+    if (res.peerGone && res.outcome === Outcome.COMPLETED) res.outcome = Outcome.CLIENT_CLOSED;
     const hook = this.ctx.onResponse;
     if (hook === null) return;
     try {
@@ -260,6 +266,7 @@ export abstract class ConnectionOutput implements ResponseHost {
       const done = this.queue.shift();
       if (done === undefined) break;
       this.ctx.load.inFlight--;
+      this.observe(done);
       if (done.closeAfter) {
         this.closing(this.ctx.draining ? CloseReason.DRAIN : CloseReason.KEEPALIVE_END);
         return this.beginClose();
@@ -277,6 +284,7 @@ export abstract class ConnectionOutput implements ResponseHost {
         resolve?.();
         break;
       }
+      next.wrote = true;
       this.writeResponse(next.outHead, next.outBody);
       next.outHead = next.outBody = null;
     }

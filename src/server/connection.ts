@@ -28,6 +28,7 @@ import { runHandler } from './handler.ts';
 import { HttpError, RequestAbortedError } from './http-error.ts';
 import { ServerRequest } from './request.ts';
 import { IncomingBody } from './request-body.ts';
+import { abandonedOutcome } from './outcome.ts';
 import { Phase, ServerResponse } from './response.ts';
 
 export type { ConnectionContext } from './connection-output.ts';
@@ -281,7 +282,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     if (kind === TimerKind.WRITE || kind === TimerKind.LINGER) return this.checkWriteProgress(kind);
     const head = kind === TimerKind.HEAD;
     this.closing(CloseReason.TIMEOUT);
-    const id = this.failRequest(408, head ? 'ServerRequest header timeout' : 'ServerRequest body timeout', null);
+    const id = this.failRequest(408, head ? 'Request header timeout' : 'Request body timeout', null);
     this.report(head ? 'HEADERS_TIMEOUT' : 'BODY_TIMEOUT', id);
     this.settle();
   }
@@ -343,7 +344,14 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     // A bodiless request (EMPTY_BODY) or one whose body ended has nothing to fail: most
     // `Connection: close` answers close while their exchange is still `current`.
     if (cur !== null && !cur.req.body.complete) cur.req.body.fail(new RequestAbortedError(reason));
-    for (const res of this.queue) res.abort();
+    if (this.queue.length === 0) return;
+    const outcome = abandonedOutcome(
+      this.closeReason ?? (this.peerEnded ? CloseReason.CLIENT : CloseReason.ERROR),
+    );
+    for (const res of this.queue) {
+      res.abandoned(outcome);
+      this.observe(res);
+    }
     this.ctx.load.inFlight -= this.queue.length;
     this.queue.length = 0;
   }
@@ -361,6 +369,14 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     }
     if (this.state === ConnState.CLOSED) return;
     this.closing(CloseReason.CLIENT);
+    // FIN before an answer is complete: a hang-up as far as anyone can tell (nginx's 499,
+    // node:http's abort). The answers still go out (a half-close is legal, RFC 9112 §9.6), but
+    // handlers hear it through their signal, and the exchange is recorded as the client's.
+    for (const res of this.queue) {
+      if (res.phase === Phase.DONE) continue;
+      res.peerGone = true;
+      res.req.clientGone();
+    }
     const cur = this.current;
     if (cur !== null && !cur.req.body.complete)
       cur.req.body.fail(new RequestAbortedError('client closed before the body ended'));

@@ -59,9 +59,9 @@ export type ProtocolErrorHook = (
 export type ResponseHook = (res: ServerResponse) => void;
 
 /**
- * Names requests. Given the inbound `X-ServerRequest-Id` (undefined when absent), returns the id to
+ * Names requests. Given the inbound `X-Request-Id` (undefined when absent), returns the id to
  * use: the inbound one when acceptable, else a new one. With a source set, every answer echoes
- * the id in `X-ServerRequest-Id`.
+ * the id in `X-Request-Id`.
  */
 export interface RequestIdSource {
   next(inbound: string | undefined): string;

@@ -19,7 +19,8 @@ import {
   LAST_CHUNK_BYTES,
 } from '../http/response-head.ts';
 import { statusForbidsBody } from '../http/status.ts';
-import { HttpError, RequestAbortedError } from './http-error.ts';
+import { isHttpError, isRequestAborted } from './http-error.ts';
+import { Outcome, unsentStatus } from './outcome.ts';
 import type { BodyOwner } from './request-body.ts';
 import type { BodyInit, Response, StreamOptions, StreamSource } from './api.ts';
 import type { ServerRequest } from './request.ts';
@@ -52,7 +53,6 @@ const BYTES_TYPE = 'Content-Type: application/octet-stream\r\n';
 /** Above this a Buffer body is written after the head (cork, writev) instead of copied into it. */
 const JOIN_MAX_BYTES = 16 * 1024;
 
-
 export class ServerResponse implements Response, BodyOwner {
   readonly req: ServerRequest;
   statusCode = 200;
@@ -70,8 +70,17 @@ export class ServerResponse implements Response, BodyOwner {
   outHead: string | Buffer | null = null;
   outBody: Uint8Array | null = null;
   turnResolve: (() => void) | null = null;
-  /** Body bytes of the answer (after framing is removed; 0 for HEAD, 204, 304), for metrics and logs. */
+  /**
+   * Body bytes of the answer handed to the socket (after framing is removed; 0 for HEAD, 204,
+   * 304, and for an answer that never reached the wire), for metrics and logs.
+   */
   bodyBytes = 0;
+  /** How the exchange ended (outcome.ts); decided by the engine, read once by the response hook. */
+  outcome: Outcome = Outcome.COMPLETED;
+  /** The head reached the socket. */
+  wrote = false;
+  /** The client sent FIN before this answer was complete. */
+  peerGone = false;
   private readonly host: ResponseHost;
   private fieldLines = '';
   private flags = 0;
@@ -161,7 +170,11 @@ export class ServerResponse implements Response, BodyOwner {
    * connection instead of earning a 500.
    */
   async stream(source: StreamSource, options?: StreamOptions): Promise<void> {
-    if (!this.mayStart()) return;
+    if (!this.mayStart()) {
+      // The client left before this stream began: its source still learns it will not be read.
+      if (this.aborted) closeIterator(iteratorOf(source));
+      return;
+    }
     this.phase = Phase.STARTED;
     const it = iteratorOf(source);
     this.source = it;
@@ -179,12 +192,13 @@ export class ServerResponse implements Response, BodyOwner {
     await this.host.turn(this);
     if (this.aborted) return closeIterator(it);
     const omit = statusForbidsBody(this.statusCode) || this.req.method === 'HEAD';
-    const head = this.streamHead(omit);
+    const head = this.streamHead(omit, options?.defaultContentType !== false);
     if (omit) {
       closeIterator(it);
       return this.host.finishStream(this, head);
     }
     if (step !== null) return this.pump(it, step, head);
+    this.wrote = true;
     const ok = this.host.writeChunk(head, null, false);
     if (!ok) await this.host.drained();
     if (this.aborted) return closeIterator(it);
@@ -200,20 +214,23 @@ export class ServerResponse implements Response, BodyOwner {
   fail(error: unknown): void {
     if (!this.reported) {
       this.reported = true;
-      if (!(error instanceof HttpError || error instanceof RequestAbortedError))
-        this.host.reportError(this, error);
+      if (!(isHttpError(error) || isRequestAborted(error))) this.host.reportError(this, error);
     }
     if (this.aborted) return;
+    const http = isHttpError(error);
+    const gone = !http && isRequestAborted(error);
+    if (!http && !gone) this.outcome = Outcome.SERVER_ERROR;
     if (this.phase !== Phase.OPEN) {
       if (this.phase === Phase.STARTED) this.host.destroy();
       return;
     }
-    const http = error instanceof HttpError;
     this.fieldLines = '';
     this.flags = 0;
     this.explicitLength = -1;
-    this.statusCode = http ? error.status : 500;
-    this.send(http ? error.message + '\n' : 'Internal Server Error\n');
+    // A body the client stopped sending (FIN mid-body) is the client's doing: 400, never 5xx.
+    this.statusCode = http ? error.status : gone ? 400 : 500;
+    if (gone) this.forceClose = true;
+    this.send(http ? error.message + '\n' : gone ? 'Request body incomplete\n' : 'Internal Server Error\n');
   }
 
   /** Called when the handler's function returned or its promise settled without error. */
@@ -235,6 +252,19 @@ export class ServerResponse implements Response, BodyOwner {
     this.phase = Phase.OPEN;
     this.send(text + '\n');
     this.silenced = true;
+  }
+
+  /**
+   * The exchange ends unanswered or half-written (its connection closed for a reason that gives
+   * `outcome`): what reached the wire is what is recorded.
+   */
+  abandoned(outcome: Outcome): void {
+    if (this.outcome === Outcome.COMPLETED) this.outcome = this.peerGone ? Outcome.CLIENT_CLOSED : outcome;
+    if (!this.wrote) {
+      this.statusCode = unsentStatus(this.outcome);
+      this.bodyBytes = 0;
+    }
+    this.abort();
   }
 
   /** The connection is gone (or cut) before this answer was completely written. */
@@ -267,11 +297,12 @@ export class ServerResponse implements Response, BodyOwner {
   }
 
   /** Encodes a stream's head and chooses its framing; `omit` when no body follows (HEAD, 204, 304). */
-  private streamHead(omit: boolean): Buffer {
+  private streamHead(omit: boolean, defaultType: boolean): Buffer {
     const status = this.statusCode;
     const known = this.explicitLength >= 0 && status !== 204;
     const v10 = this.req.head.versionMinor === 0;
-    if ((this.flags & Flag.CONTENT_TYPE) === 0 && !statusForbidsBody(status)) this.fieldLines += BYTES_TYPE;
+    if (defaultType && (this.flags & Flag.CONTENT_TYPE) === 0 && !statusForbidsBody(status))
+      this.fieldLines += BYTES_TYPE;
     const close = this.host.decideClose(this, !omit && !known && v10);
     const chunked = !known && !v10 && !statusForbidsBody(status);
     const length = known ? this.explicitLength : -1;
@@ -295,8 +326,10 @@ export class ServerResponse implements Response, BodyOwner {
         return this.fail(new Error(`streamed body longer than its Content-Length ${this.explicitLength}`));
       }
       if (data.byteLength > 0 || prefix !== null) {
+        if (prefix !== null) this.wrote = true;
         const ok = this.host.writeChunk(prefix, data.byteLength > 0 ? data : null, this.chunked);
         prefix = null;
+        this.bodyBytes = sent;
         if (!ok) await this.host.drained();
       }
       if (this.aborted) return closeIterator(it);

@@ -126,7 +126,7 @@ export class Server implements ConnectionContext {
     return this.listener.address() as AddressInfo;
   }
 
-  /** The id of a new request: from the id source (inbound `X-ServerRequest-Id` considered), else a counter. */
+  /** The id of a new request: from the id source (inbound `X-Request-Id` considered), else a counter. */
   nextRequestId(head: RequestHead): string {
     const ids = this.requestIds;
     if (ids === null) return String(++this.requestSeq);

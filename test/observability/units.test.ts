@@ -79,6 +79,7 @@ describe('access log', () => {
     path: '/a"b\\c',
     route: 'unmatched',
     status: 404,
+    outcome: 'completed',
     bytes: 10,
     reqBytes: 0,
     durationMs: 0.25,
