@@ -1,9 +1,12 @@
 /**
  * SIGHUP's first half: re-read the configuration exactly as at start-up (same argv and
  * environment; the config file is read again) and decide whether it can be rolled out.
- * Invalid → one error line with every problem, and nothing changes. A changed
- * `cluster.schedulingPolicy` cannot take effect (node:cluster fixes it at the first fork), so it
- * is kept, with a warning; every other field takes effect through the rolling restart.
+ * Invalid → one error line with every problem, and nothing changes. Two groups cannot change
+ * without a restart, so they are kept, with one warning naming what was asked: a changed
+ * `cluster.schedulingPolicy` (node:cluster fixes it at the first fork) and `metrics.*` (the
+ * primary's own port and the workers' counters: a port rebound under Prometheus, or counters
+ * frozen while traffic goes on, would make dashboards lie). Every other field takes effect
+ * through the rolling restart.
  * Must not: touch workers (the rolling path does), or exit on bad input (`loadConfigOrExit` would).
  */
 
@@ -24,10 +27,25 @@ export function rereadConfig(source: ConfigSource, running: Config, logger: Clus
     logger.log('error', 'reload', 'reload rejected: invalid configuration', { result: 'invalid', errors });
     return null;
   }
-  const kept = running.cluster.schedulingPolicy;
-  if (loaded.config.cluster.schedulingPolicy === kept) return loaded.config;
-  logger.log('warn', 'reload', 'cluster.schedulingPolicy only changes on a full restart; keeping it', {
-    kept,
-  });
-  return { ...loaded.config, cluster: { ...loaded.config.cluster, schedulingPolicy: kept } };
+  const policy = running.cluster.schedulingPolicy;
+  const asked = loaded.config;
+  const changed = changedFields('metrics', running.metrics, asked.metrics);
+  if (asked.cluster.schedulingPolicy !== policy) changed.unshift('cluster.schedulingPolicy');
+  if (changed.length === 0) return asked;
+  logger.log(
+    'warn',
+    'reload',
+    `${changed.join(', ')} only change on a full restart; keeping the running values`,
+    {
+      kept: changed.join(' '),
+    },
+  );
+  return { ...asked, metrics: running.metrics, cluster: { ...asked.cluster, schedulingPolicy: policy } };
+}
+
+function changedFields(group: string, running: object, asked: object): string[] {
+  const before = running as Record<string, unknown>;
+  return Object.entries(asked)
+    .filter(([name, value]) => before[name] !== value)
+    .map(([name]) => `${group}.${name}`);
 }

@@ -30,7 +30,7 @@ interface ActiveStep {
 
 /** A reload under way: what to go back to if it fails, and what to report when it ends. */
 export interface ReloadRun {
-  readonly previous: { readonly config: Config; readonly generation: number };
+  readonly previous: { readonly config: Config; readonly generation: number; readonly wanted: number };
   readonly generation: number;
   readonly startedAt: number;
   replaced: number;

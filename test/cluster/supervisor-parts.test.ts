@@ -118,7 +118,7 @@ function readyHost(): FakeHost {
 }
 
 const run = (): ReloadRun => ({
-  previous: { config: config(), generation: 1 },
+  previous: { config: config(), generation: 1, wanted: 2 },
   generation: 2,
   startedAt: 0,
   replaced: 0,
