@@ -126,9 +126,10 @@ export interface FailedMessage extends Envelope<'failed'> {
  */
 export interface MetricsMessage extends Envelope<'metrics'> {
   readonly id: number;
-  /** Orders this worker's snapshots: the primary keeps the newest. */
+  /** Orders this worker's snapshots: the primary applies them in this order. */
   readonly seq: number;
   readonly final: boolean;
+  /** What changed since this worker's previous metrics message; its first one is whole (metrics/delta.ts). */
   readonly families: MetricSnapshot;
 }
 

@@ -5,11 +5,13 @@
  */
 export {
   createLogger,
+  droppedLines,
   installFatalHandlers,
   stdoutDestination,
   type Logger,
   type LoggerOptions,
   type LogLevel,
+  type LastWords,
 } from './logger.ts';
 export { LineSink, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
 export { RequestIds, isSafeRequestId, bootPrefix, MAX_REQUEST_ID_LENGTH } from './request-id.ts';

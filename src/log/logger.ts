@@ -59,16 +59,44 @@ let fatalInstalled = false;
  * An uncaught exception or unhandled rejection is a bug: one `fatal` line with the error, then
  * exit 1 (flushing the log). Installed once per process.
  */
-export function installFatalHandlers(logger: Logger): void {
+export function installFatalHandlers(logger: Logger, lastWords?: LastWords): void {
   if (fatalInstalled) return;
   fatalInstalled = true;
+  let dying = false;
   const die = (err: unknown, msg: string): void => {
+    if (dying) return;
+    dying = true;
     try {
       logger.fatal({ err }, msg);
     } finally {
-      process.exit(1);
+      lastWordsThenExit(lastWords);
     }
   };
   process.on('uncaughtException', (err) => die(err, 'uncaught exception'));
   process.on('unhandledRejection', (err) => die(err, 'unhandled rejection'));
+}
+
+/**
+ * What a process says before a fatal exit (a worker: its last metrics), then `done`. Bounded by
+ * LAST_WORDS_MS: a process in an unknown state gets that long, no more.
+ */
+export type LastWords = (done: () => void) => void;
+
+const LAST_WORDS_MS = 200;
+
+function lastWordsThenExit(lastWords: LastWords | undefined): void {
+  if (lastWords === undefined) return process.exit(1);
+  const exit = (): never => process.exit(1);
+  setTimeout(exit, LAST_WORDS_MS).unref();
+  try {
+    lastWords(exit);
+  } catch {
+    exit();
+  }
+}
+
+/** Lines the logger's sink dropped or lost so far (0 for a destination that is not a LineSink). */
+export function droppedLines(logger: Logger): number {
+  const sink = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  return sink instanceof LineSink ? sink.dropped : 0;
 }

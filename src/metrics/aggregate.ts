@@ -3,8 +3,10 @@
  * totals retired workers left behind, and the merge of those with the primary's own metrics
  * into one exposition.
  *
- * Monotonic counters when workers come and go: a worker's snapshot is replaced only by a newer
- * one (its `seq`), and when it exits its counters and histograms are folded into the retired
+ * Workers send changes, not whole snapshots (delta.ts): each live worker's picture is kept
+ * whole and updated by the changes in `seq` order.
+ * Monotonic counters when workers come and go: a worker's picture only moves forward (its
+ * `seq`), and when it exits its counters and histograms are folded into the retired
  * totals — the final snapshot it pushed while draining, else the newest the primary has (a
  * heartbeat's or a scrape's: a crash loses at most the counts since then, and what was shown
  * never exceeds what is kept, so no sum goes down).
@@ -16,12 +18,13 @@
  */
 
 import type { FamilySnapshot, Labels, MetricSnapshot, MetricType, Sample } from './family.ts';
+import { SnapshotState } from './delta.ts';
 import { renderFamilies } from './exposition.ts';
 import { Policy, policyOf, retained, WORKER_LABEL } from './policy.ts';
 
 interface Source {
-  readonly seq: number;
-  readonly families: MetricSnapshot;
+  seq: number;
+  readonly state: SnapshotState;
 }
 
 interface MergedSample {
@@ -86,11 +89,16 @@ export class ClusterAggregate {
   private readonly retiredTotals = new Merge();
   private retiredWorkers = 0;
 
-  /** Keeps `families` as `worker`'s newest snapshot unless a newer one is already kept. */
-  update(worker: string, seq: number, families: MetricSnapshot): void {
-    const current = this.live.get(worker);
-    if (current !== undefined && current.seq >= seq) return;
-    this.live.set(worker, { seq, families });
+  /** Applies `worker`'s changes numbered `seq` (its first snapshot is whole), unless older. */
+  update(worker: string, seq: number, changes: MetricSnapshot): void {
+    let current = this.live.get(worker);
+    if (current === undefined) {
+      current = { seq: 0, state: new SnapshotState() };
+      this.live.set(worker, current);
+    }
+    if (current.seq >= seq) return;
+    current.seq = seq;
+    current.state.apply(changes);
   }
 
   has(worker: string): boolean {
@@ -103,7 +111,7 @@ export class ClusterAggregate {
     this.live.delete(worker);
     if (source === undefined) return;
     this.retiredWorkers++;
-    for (const f of source.families) if (retained(f.name, f.type)) this.retiredTotals.add(f, null);
+    for (const f of source.state.snapshot()) if (retained(f.name, f.type)) this.retiredTotals.add(f, null);
   }
 
   /** Workers whose counters have been folded into the retired totals. */
@@ -119,7 +127,7 @@ export class ClusterAggregate {
     const merge = new Merge();
     for (const [worker, source] of this.live) {
       const answered = fresh.has(worker);
-      for (const f of source.families) if (answered || retained(f.name, f.type)) merge.add(f, worker);
+      for (const f of source.state.snapshot()) if (answered || retained(f.name, f.type)) merge.add(f, worker);
     }
     for (const f of this.retiredTotals.snapshot()) merge.add(f, null);
     for (const f of own) merge.add(f, ownLabel);

@@ -41,6 +41,22 @@ export interface ConnectionCounts {
   readonly open: number;
   readonly accepted: number;
   readonly closed: Readonly<Record<string, number>>;
+  /** What the worker's defences refused or lost; absent in a process without them. */
+  readonly guards?: GuardCounts;
+}
+
+/** Counts kept inside a worker by its defences, exported so an operator can see them. */
+export interface GuardCounts {
+  /** Requests answered 503 by load shedding, by reason (`lag`, `in_flight`). */
+  readonly shed: Readonly<Record<string, number>>;
+  /** Requests answered 429 by the per-client rate limit. */
+  readonly rateLimited: number;
+  /** accept(2) failures, by error code (EMFILE …). */
+  readonly acceptFailures: Readonly<Record<string, number>>;
+  /** Connections closed at once because they arrived during an accept pause. */
+  readonly acceptPaused: number;
+  /** Log lines dropped while the log reader was stalled, or lost to ENOSPC/EIO. */
+  readonly logDropped: number;
 }
 
 export function methodIndex(method: string): number {
@@ -110,6 +126,8 @@ export class HttpMetrics {
   private readonly errorCells = new Map<string, CounterCell>();
   private readonly outcomeCells = new Map<string, CounterCell>();
   private readonly connections: (() => ConnectionCounts) | null;
+  /** Requests observed so far: tells a pusher whether anything changed. */
+  observations = 0;
 
   constructor(connections: (() => ConnectionCounts) | null = null) {
     this.connections = connections;
@@ -124,6 +142,7 @@ export class HttpMetrics {
     responseBytes: number,
     seconds: number,
   ): void {
+    this.observations++;
     const mi = methodIndex(method);
     let byMethod = this.routes.get(route);
     if (byMethod === undefined) byMethod = this.addRoute(route);
@@ -165,7 +184,11 @@ export class HttpMetrics {
       this.outcomes.snapshot(),
       this.protocolErrors.snapshot(),
     ];
-    if (this.connections !== null) families.push(...connectionFamilies(this.connections()));
+    if (this.connections !== null) {
+      const counts = this.connections();
+      families.push(...connectionFamilies(counts));
+      if (counts.guards !== undefined) families.push(...guardFamilies(counts.guards));
+    }
     return families;
   }
 
@@ -215,6 +238,42 @@ function connectionFamilies(c: ConnectionCounts): FamilySnapshot[] {
       'Connections closed, by reason (client, keepalive_end, idle_timeout, timeout, write_timeout, protocol_error, drain, error, refused).',
       'counter',
       closed,
+    ),
+  ];
+}
+
+const counter = (name: string, help: string, samples: Sample[]): FamilySnapshot =>
+  computedFamily(name, help, 'counter', samples);
+
+function byLabel(label: string, counts: Readonly<Record<string, number>>): Sample[] {
+  return Object.entries(counts).map(([value, n]) => ({ value: n, labels: { [label]: value } }));
+}
+
+/** The defences' counters (docs/observability.md lists them, docs/hardening.md says when each fires). */
+function guardFamilies(g: GuardCounts): FamilySnapshot[] {
+  return [
+    counter(
+      'samovar_requests_shed_total',
+      'Requests answered 503 by load shedding (overload.maxEventLoopLagMs, overload.maxInFlightRequests), by reason.',
+      byLabel('reason', g.shed),
+    ),
+    counter('samovar_requests_rate_limited_total', 'Requests answered 429 by the per-client rate limit.', [
+      { value: g.rateLimited, labels: {} },
+    ]),
+    counter(
+      'samovar_accept_failures_total',
+      'accept(2) failures (EMFILE, ENFILE …), by code; each resource shortage pauses accepting briefly.',
+      byLabel('code', g.acceptFailures),
+    ),
+    counter(
+      'samovar_accept_paused_connections_total',
+      'Connections closed at once because they arrived while accepting was paused after a failure.',
+      [{ value: g.acceptPaused, labels: {} }],
+    ),
+    counter(
+      'samovar_log_lines_dropped_total',
+      'Log lines dropped while the log reader was stalled past the sink buffer, or lost to ENOSPC/EIO.',
+      [{ value: g.logDropped, labels: {} }],
     ),
   ];
 }

@@ -12,6 +12,7 @@ export {
   OVERFLOW_ROUTE,
   methodIndex,
   type ConnectionCounts,
+  type GuardCounts,
 } from './http-metrics.ts';
 export { WorkerMetrics } from './worker-metrics.ts';
 export { ClusterAggregate } from './aggregate.ts';
