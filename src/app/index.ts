@@ -35,7 +35,7 @@ export function createApp(context: AppContext = {}): Handler {
   router.post('/echo', async (req, res) => {
     const body = await req.body.bytes();
     const type = req.get('content-type');
-    if (type !== undefined) res.header('content-type', type);
+    if (type !== undefined) res.header('Content-Type', type);
     res.send(body);
   });
   router.get('/teapot', (_req, res) => res.status(418).send("I'm a teapot\n"));

@@ -41,7 +41,7 @@ export function createMetricsServer(host: MetricsHost, config: Config, hooks: Me
   const router = new Router()
     .get(METRICS_PATH, async (_req, res) => {
       const text = await host.scrape();
-      noStore(res).header('content-type', PROMETHEUS_CONTENT_TYPE).send(text);
+      noStore(res).header('Content-Type', PROMETHEUS_CONTENT_TYPE).send(text);
     })
     .get(config.health.livePath, (_req, res) => noStore(res).send('ok\n'))
     .get(config.health.readyPath, (_req, res) => {
@@ -75,5 +75,5 @@ export function isLogLevel(value: string): value is LogLevel {
 }
 
 function noStore(res: Response): Response {
-  return res.header('cache-control', 'no-store');
+  return res.header('Cache-Control', 'no-store');
 }

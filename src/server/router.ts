@@ -76,8 +76,8 @@ export class Router {
     req.route = node.template;
     const handler = node.methods.get(method) ?? (method === 'HEAD' ? node.methods.get('GET') : undefined);
     if (handler !== undefined) return handler(req, res);
-    if (method === 'OPTIONS') return void res.status(204).header('allow', node.allow).send();
-    res.status(405).header('allow', node.allow).send('Method Not Allowed\n');
+    if (method === 'OPTIONS') return void res.status(204).header('Allow', node.allow).send();
+    res.status(405).header('Allow', node.allow).send('Method Not Allowed\n');
   }
 
   private child(node: Node, segment: string, path: string): Node {

@@ -16,6 +16,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Handler } from '../handler.ts';
 import type { Request, Response } from '../api.ts';
+import { UNMATCHED_ROUTE } from '../request.ts';
 import { rankCodings } from './accept-encoding.ts';
 import type { Coding } from './accept-encoding.ts';
 import { compileCacheControl } from './cache-control.ts';
@@ -106,7 +107,8 @@ class StaticSite {
     if (path.length === base.length) return redirect(req, res); // `/mount` → `/mount/`
     const checked = parseRequestPath(path.slice(base.length), this.options.dotfiles);
     if (!checked.ok) {
-      return void res.status(checked.status).send(checked.status === 400 ? 'Bad Request\n' : 'Not Found\n');
+      if (checked.status !== 400) return notFound(req, res);
+      return void res.status(400).send('Bad Request\n');
     }
     return this.serveChecked(req, res, checked.segments, checked.directory);
   }
@@ -289,7 +291,9 @@ function redirect(req: Request, res: Response): void {
     .send('Moved Permanently\n');
 }
 
-function notFound(_req: Request, res: Response): void {
+/** A miss is no file: labelled `unmatched` like the router's, not with the site's route label. */
+function notFound(req: Request, res: Response): void {
+  req.route = UNMATCHED_ROUTE;
   res.status(404).send('Not Found\n');
 }
 
