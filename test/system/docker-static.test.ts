@@ -2,7 +2,8 @@
  * Static checks of the container files with the real tools (Debian packages docker-compose and
  * prometheus; a missing one fails with its name): `docker-compose config -q` (v1; v2's
  * `docker compose` too where installed) on docker-compose.yml, its load profile and its CI
- * override; `dockerfile-utils lint Dockerfile`; `promtool check config config/prometheus.yml`.
+ * override; `dockerfile-utils lint Dockerfile`; `promtool check config config/prometheus.yml`;
+ * `promtool check rules` and `promtool test rules` on config/prometheus-rules/.
  * Schema checks needing only npm packages are unit tests (test/unit/deploy-*.test.ts); the
  * live run is docker.test.ts. Grafana is not run anywhere, and this file says so loudly.
  */
@@ -46,6 +47,17 @@ describe('containers: static checks', () => {
     const check = await run('promtool', ['check', 'config', 'config/prometheus.yml'], { cwd: ROOT });
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).toMatch(/SUCCESS/);
+  }, 30_000);
+
+  it('promtool checks the example alerting rules and their unit tests', async () => {
+    requirePrograms('promtool');
+    const cwd = join(ROOT, 'config/prometheus-rules');
+    const check = await run('promtool', ['check', 'rules', 'samovar.yml'], { cwd });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/SUCCESS: 6 rules found/);
+    // Each alert fires on the series that should fire it, and a 499 never counts as a 5xx.
+    const test = await run('promtool', ['test', 'rules', 'samovar.test.yml'], { cwd });
+    expect(test.code, test.stdout + test.stderr).toBe(0);
   }, 30_000);
 
   it('says that Grafana is not run here', () => {

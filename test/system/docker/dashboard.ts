@@ -112,7 +112,8 @@ export function metricNamesIn(expr: string): string[] {
  * `_bucket`, `_sum` and `_count` series of each histogram.
  */
 export async function exportedMetricNames(): Promise<Set<string>> {
-  const worker = new WorkerMetrics(() => ({ open: 0, accepted: 0, closed: { client: 0 } }));
+  const guards = { shed: { lag: 0 }, rateLimited: 0, acceptFailures: {}, acceptPaused: 0, logDropped: 0 };
+  const worker = new WorkerMetrics(() => ({ open: 0, accepted: 0, closed: { client: 0 }, guards }));
   const primary = new PrimaryMetrics(() => ({ starting: 0, ready: 0, draining: 0 }));
   const families: FamilySnapshot[] = [...(await worker.snapshot()).families, ...(await primary.snapshot())];
   const names = new Set<string>();
