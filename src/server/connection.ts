@@ -59,6 +59,8 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   private pending: Buffer | null = null;
   private pendingOffset = 0;
   private pumping = false;
+  /** A flush of gathered answers is scheduled for the check phase (see pumpGathered). */
+  private deferredFlush = false;
   private headStarted = false;
   private peerEnded = false;
   private requests = 0;
@@ -97,15 +99,41 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.settle();
   }
 
-  /** Parses what is pending; the answers it produces leave in one write after it. */
+  /**
+   * Parses what is pending; the answers it produces leave in one write after it. When handlers
+   * of this read are still running (async: a fetch app, a handler that awaits), gathering goes on
+   * until the event loop's check phase, so answers settled by promises in the same turn still
+   * share the batch's write: a pipelined batch to an async handler was one write(2) per answer.
+   * An answer that takes longer than the turn is written when it comes, as before.
+   */
   private pumpGathered(): void {
     this.gathering = true;
     try {
       this.pump();
     } finally {
-      this.gathering = false;
-      this.flushGathered();
+      if (this.deferredFlush || this.awaitingHandler()) {
+        if (!this.deferredFlush) setImmediate(flushDeferred, this);
+        this.deferredFlush = true;
+      } else {
+        this.gathering = false;
+        this.flushGathered();
+      }
     }
+  }
+
+  /** Whether an exchange of the queue still waits for its handler's answer. */
+  private awaitingHandler(): boolean {
+    const q = this.queue;
+    for (let i = 0; i < q.length; i++) if ((q[i] as ServerResponse).phase === Phase.OPEN) return true;
+    return false;
+  }
+
+  /** The check phase after a read whose handlers were async: write what they answered meanwhile. */
+  flushDeferred(): void {
+    this.deferredFlush = false;
+    this.gathering = false;
+    this.flushGathered();
+    this.settle();
   }
 
   /** Feeds pending bytes to the parser until it needs more, an error, or a pause. */
@@ -420,6 +448,10 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.socket.resume();
     if (this.pending !== null && !this.pumping) this.pumpGathered();
   }
+}
+
+function flushDeferred(conn: Connection): void {
+  conn.flushDeferred();
 }
 
 function onSocketData(this: Socket, chunk: Buffer): void {

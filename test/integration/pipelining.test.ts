@@ -71,6 +71,42 @@ describe('pipelining', () => {
     expect(writes.length).toBeGreaterThan(1);
   });
 
+  it('answers a batch to async handlers settled in the same turn with one socket write, in order', async () => {
+    const h = new Router().get('/a/:i', async (req, res) => {
+      await Promise.resolve();
+      await null;
+      res.send(`a${req.params.i}`);
+    });
+    const { port, server } = await startServer(h.handler());
+    const c = await RawClient.connect(port);
+    c.write(get('/a/0'));
+    await c.responses(1);
+    const [conn] = server.registry.snapshot();
+    const socket = conn?.socket as Socket;
+    let writes = 0;
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = (chunk: unknown, ...rest: unknown[]) => {
+      writes++;
+      return write(chunk, ...rest);
+    };
+    c.write([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => get(`/a/${i}`)).join(''));
+    const rs = await c.responses(11);
+    expect(rs.slice(1).map((r) => r.body.toString())).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => `a${i}`),
+    );
+    expect(writes).toBe(1);
+    // Slower than the turn: written when it comes, not held.
+    const slow = new Router().get('/s', async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      res.send('slow');
+    });
+    const other = await startServer(slow.handler());
+    const d = await RawClient.connect(other.port);
+    d.write(get('/s'));
+    const [answer] = await d.responses(1);
+    expect(answer?.body.toString()).toBe('slow');
+  });
+
   it('handles pipelined requests with bodies, in one write or byte by byte', async () => {
     const { port } = await startServer(delayed().handler());
     const req = (body: string): string =>
