@@ -8,7 +8,6 @@
 
 import type { Config } from '../config/index.ts';
 import { createApp } from '../app/index.ts';
-import { fetchHandler, installFastResponse } from '../fetch/index.ts';
 import type { Handler } from '../server/index.ts';
 import { EntryError, errorText, loadEntry } from './load.ts';
 import { AppKind } from './shape.ts';
@@ -31,7 +30,9 @@ export async function prepareApp(
 ): Promise<ServedApp> {
   const entry = config.app.entry;
   if (entry === '') return { handler: createApp(context), kind: AppKind.NATIVE, close: noClose };
-  // Before the import: a module that keeps a reference to `Response` keeps the light one too.
+  // Loaded only for an entry (the demo does without it), and installed before the entry's
+  // import: a module that keeps a reference to `Response` keeps the light one too.
+  const { fetchHandler, installFastResponse } = await import('../fetch/index.ts');
   installFastResponse();
   const classified = await loadEntry(entry, cwd);
   const app: Lifecycle<Config> = classified.app;

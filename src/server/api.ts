@@ -57,8 +57,9 @@ export interface Request {
   readonly startedAt: number;
   readonly body: RequestBody;
   /**
-   * Aborts when the client goes away before its answer is completely written, and only then
-   * (a normal response never aborts it). Built on first use.
+   * Aborts when the client goes away (a reset, a failed write, or a FIN, which cannot be told from
+   * a hang-up) before its answer is completely written, and only then (a normal response never
+   * aborts it). Built on first use.
    */
   readonly signal: AbortSignal;
   /** The first value of a header field, any case, or `undefined`. */
