@@ -7,7 +7,6 @@
  * label, and `instanceof` both ways with the light Response installed.
  */
 
-import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, FormData as UndiciFormData } from 'undici';
 import {
@@ -21,7 +20,7 @@ import {
 } from '../../src/fetch/index.ts';
 import type { Handler, ServerOptionsOverrides } from '../../src/server/index.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { cleanup, sleep, startServer, track, type TestServer } from '../support/server.ts';
+import { cleanup, countWrites, sleep, startServer, track, type TestServer } from '../support/server.ts';
 
 afterEach(cleanup);
 
@@ -35,19 +34,6 @@ function undici(url: string): Client {
   const client = new Client(url);
   track(client);
   return client;
-}
-
-/** Counts the socket writes of the server's only connection from now on. */
-function countWrites(server: TestServer['server']): number[] {
-  const [conn] = server.registry.snapshot();
-  const socket = conn?.socket as Socket;
-  const writes: number[] = [];
-  const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  socket.write = (chunk: unknown, ...rest: unknown[]) => {
-    writes.push(typeof chunk === 'string' ? chunk.length : (chunk as Uint8Array).byteLength);
-    return write(chunk, ...rest);
-  };
-  return writes;
 }
 
 describe('the lazy request', () => {

@@ -4,7 +4,7 @@
  * Call `cleanup()` from `afterEach` so no handle leaks between tests.
  */
 
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   createServer,
   serverOptions,
@@ -69,4 +69,17 @@ export async function waitUntil(done: () => boolean, timeoutMs = 3000, what = 'c
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/** Records the size of every socket write of `server`'s only connection from now on. */
+export function countWrites(server: Server): number[] {
+  const [conn] = server.registry.snapshot();
+  const socket = conn?.socket as Socket;
+  const writes: number[] = [];
+  const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  socket.write = (chunk: unknown, ...rest: unknown[]) => {
+    writes.push(typeof chunk === 'string' ? chunk.length : (chunk as Uint8Array).byteLength);
+    return write(chunk, ...rest);
+  };
+  return writes;
 }
