@@ -410,6 +410,11 @@ export class Primary implements RollHost, ObservedPrimary {
       this.config = run.previous.config;
       this.generation = run.previous.generation;
       this.wanted = run.previous.wanted;
+      // Slots already rolled to the aborted generation go back too, through the same ready-gated
+      // path: afterwards every worker runs the previous code and configuration.
+      for (const slot of this.slots)
+        if (slot.current !== null && slot.current.generation === run.generation)
+          this.roll.rollBack(slot.index);
     }
     const { generation, replaced } = run;
     this.observe.reloaded(result);

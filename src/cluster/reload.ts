@@ -3,10 +3,11 @@
  * environment; the config file is read again) and decide whether it can be rolled out.
  * Invalid → one error line with every problem, and nothing changes. Two groups cannot change
  * without a restart, so they are kept, with one warning naming what was asked: a changed
- * `cluster.schedulingPolicy` (node:cluster fixes it at the first fork) and `metrics.*` (the
+ * `cluster.schedulingPolicy` (node:cluster fixes it at the first fork), `metrics.*` (the
  * primary's own port and the workers' counters: a port rebound under Prometheus, or counters
- * frozen while traffic goes on, would make dashboards lie). Every other field takes effect
- * through the rolling restart.
+ * frozen while traffic goes on, would make dashboards lie) and `health.*` (the metrics port's
+ * routes are fixed when it starts, and both ports must answer the same paths). Every other field
+ * takes effect through the rolling restart.
  * Must not: touch workers (the rolling path does), or exit on bad input (`loadConfigOrExit` would).
  */
 
@@ -29,7 +30,10 @@ export function rereadConfig(source: ConfigSource, running: Config, logger: Clus
   }
   const policy = running.cluster.schedulingPolicy;
   const asked = loaded.config;
-  const changed = changedFields('metrics', running.metrics, asked.metrics);
+  const changed = [
+    ...changedFields('metrics', running.metrics, asked.metrics),
+    ...changedFields('health', running.health, asked.health),
+  ];
   if (asked.cluster.schedulingPolicy !== policy) changed.unshift('cluster.schedulingPolicy');
   if (changed.length === 0) return asked;
   logger.log(
@@ -40,7 +44,8 @@ export function rereadConfig(source: ConfigSource, running: Config, logger: Clus
       kept: changed.join(' '),
     },
   );
-  return { ...asked, metrics: running.metrics, cluster: { ...asked.cluster, schedulingPolicy: policy } };
+  const cluster = { ...asked.cluster, schedulingPolicy: policy };
+  return { ...asked, metrics: running.metrics, health: running.health, cluster };
 }
 
 function changedFields(group: string, running: object, asked: object): string[] {

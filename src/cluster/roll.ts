@@ -71,6 +71,11 @@ export class Roll {
     this.queue.push({ slot, reason: RetireReason.RECYCLE });
   }
 
+  /** After an aborted reload: replace a slot already rolled to the aborted generation. */
+  rollBack(slot: number): void {
+    this.queue.push({ slot, reason: RetireReason.RELOAD });
+  }
+
   /** Forgets everything (shutdown). */
   clear(): void {
     this.queue = [];

@@ -29,8 +29,10 @@ const workers = z
   .union([z.literal('auto'), z.int().min(1)])
   .transform((value) => (value === 'auto' ? availableParallelism() : value));
 
-/** A health path: `/` and URL path characters, or empty for "not on the main port". */
-const HEALTH_PATH = /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)$/;
+/** A health path: `/` and URL path characters, without the router's `:param` and `*`. */
+const HEALTH_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=@/-]*$/;
+/** Paths the metrics port answers itself (cluster/metrics-server.ts). */
+const METRICS_PORT_PATHS = ['/metrics', '/admin/log-level'];
 
 export const configSchema = z.strictObject({
   app: z.strictObject({
@@ -43,22 +45,37 @@ export const configSchema = z.strictObject({
         allowed: 'a module path without NUL, optionally followed by #exportName, or empty',
       }),
   }),
-  health: z.strictObject({
-    livePath: z.string().regex(HEALTH_PATH).meta({
-      description: 'Liveness path (200 while the process can answer), on the main port and the metrics port.',
-      allowed: "a URL path starting with '/'",
+  health: z
+    .strictObject({
+      livePath: z.string().regex(HEALTH_PATH).meta({
+        description:
+          'Liveness path (200 while the process can answer), on the main port and the metrics port.',
+        allowed: "a URL path starting with '/', without ':' or '*'",
+      }),
+      readyPath: z.string().regex(HEALTH_PATH).meta({
+        description:
+          'Readiness path (503 while starting, short of `cluster.minWorkers` or shutting down), on the main port and the metrics port.',
+        allowed: "a URL path starting with '/', without ':' or '*'",
+      }),
+      mainPort: z
+        .boolean()
+        .describe(
+          'Whether the main port answers the health paths ahead of the application; off, only the metrics port does and the application owns every path.',
+        ),
+    })
+    .superRefine((h, ctx) => {
+      // Both are routes on the metrics port: two of one path would not register.
+      if (h.livePath === h.readyPath)
+        ctx.addIssue({ code: 'custom', path: ['readyPath'], message: 'must differ from health.livePath' });
+      for (const key of ['livePath', 'readyPath'] as const) {
+        if (METRICS_PORT_PATHS.includes(h[key]))
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `must not be ${h[key]} (the metrics port's own)`,
+          });
+      }
     }),
-    readyPath: z.string().regex(HEALTH_PATH).meta({
-      description:
-        'Readiness path (503 while starting, short of `cluster.minWorkers` or shutting down), on the main port and the metrics port.',
-      allowed: "a URL path starting with '/'",
-    }),
-    mainPort: z
-      .boolean()
-      .describe(
-        'Whether the main port answers the health paths ahead of the application; off, only the metrics port does and the application owns every path.',
-      ),
-  }),
   host: z
     .string()
     .regex(/^[^\s]+$/)

@@ -22,27 +22,38 @@ export function sampleKey(family: string, s: Sample): string {
   return key;
 }
 
+/**
+ * A family in a change set. `replace`: some series of it are gone since the last message (prom-
+ * client rebuilds `nodejs_active_handles{type}` on every collect, so a type with none left
+ * vanishes); the family then travels whole, and the receiver drops what it no longer lists.
+ */
+export interface ChangedFamily extends FamilySnapshot {
+  readonly replace?: boolean;
+}
+
 /** The worker's side: remembers what it last sent and returns what changed since. */
 export class SnapshotDiff {
-  private readonly sent = new Map<string, number | null>();
+  private readonly sent = new Map<string, Map<string, number | null>>();
 
   /** The families and samples that changed since the last call; the first call returns all. */
-  changes(families: MetricSnapshot): FamilySnapshot[] {
-    const out: FamilySnapshot[] = [];
+  changes(families: MetricSnapshot): ChangedFamily[] {
+    const out: ChangedFamily[] = [];
     for (const f of families) {
+      const before = this.sent.get(f.name);
+      const now = new Map<string, number | null>();
       const values: Sample[] = [];
       for (const s of f.values) {
-        const key = f.name + '\u0002' + sampleKey(f.name, s);
-        const value = s.value;
-        const before = this.sent.get(key);
-        if (before !== undefined && Object.is(before, value)) continue;
-        this.sent.set(key, value);
-        values.push(s);
+        const key = sampleKey(f.name, s);
+        now.set(key, s.value);
+        const was = before?.get(key);
+        if (was === undefined || !Object.is(was, s.value)) values.push(s);
       }
-      if (values.length > 0 || !this.sent.has('\u0003' + f.name)) {
-        this.sent.set('\u0003' + f.name, 0);
-        out.push({ name: f.name, help: f.help, type: f.type, values });
-      }
+      this.sent.set(f.name, now);
+      let gone = false;
+      if (before !== undefined) for (const key of before.keys()) if (!now.has(key)) gone = true;
+      const { name, help, type } = f;
+      if (gone) out.push({ name, help, type, values: f.values, replace: true });
+      else if (values.length > 0 || before === undefined) out.push({ name, help, type, values });
     }
     return out;
   }
@@ -60,10 +71,10 @@ export class SnapshotState {
   private readonly families = new Map<string, KeptFamily>();
 
   /** Applies a snapshot's changes (or a whole snapshot: the same operation). */
-  apply(changes: MetricSnapshot): void {
+  apply(changes: readonly ChangedFamily[]): void {
     for (const f of changes) {
       let kept = this.families.get(f.name);
-      if (kept === undefined || kept.type !== f.type) {
+      if (kept === undefined || kept.type !== f.type || f.replace === true) {
         kept = { name: f.name, help: f.help, type: f.type, samples: new Map() };
         this.families.set(f.name, kept);
       }

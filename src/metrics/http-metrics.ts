@@ -263,7 +263,8 @@ function guardFamilies(g: GuardCounts): FamilySnapshot[] {
     counter(
       'samovar_accept_failures_total',
       'accept(2) failures (EMFILE, ENFILE …), by code; each resource shortage pauses accepting briefly.',
-      byLabel('code', g.acceptFailures),
+      // The shortages that pause accepting start at 0, so the series exist before the first one.
+      byLabel('code', { EMFILE: 0, ENFILE: 0, ENOBUFS: 0, ENOMEM: 0, ...g.acceptFailures }),
     ),
     counter(
       'samovar_accept_paused_connections_total',

@@ -192,6 +192,9 @@ export abstract class ConnectionOutput implements ResponseHost {
    */
   protected observe(res: ServerResponse): void {
     if (res.peerGone && res.outcome === Outcome.COMPLETED) res.outcome = Outcome.CLIENT_CLOSED;
+    // A 5xx an application made of the client's own leaving (a framework turning the aborted
+    // body read into 500) is the client's: recorded 499, so 5xx stays the server's failures.
+    if (res.outcome === Outcome.CLIENT_CLOSED && res.statusCode >= 500) res.statusCode = 499;
     const hook = this.ctx.onResponse;
     if (hook === null) return;
     try {

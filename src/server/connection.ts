@@ -400,11 +400,10 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     // FIN before an answer is complete: a hang-up as far as anyone can tell (nginx's 499,
     // node:http's abort). The answers still go out (a half-close is legal, RFC 9112 §9.6), but
     // handlers hear it through their signal, and the exchange is recorded as the client's.
-    for (const res of this.queue) {
-      if (res.phase === Phase.DONE) continue;
-      res.peerGone = true;
-      res.req.clientGone();
-    }
+    // Marked first, signalled after: a listener may answer at once, which shifts the queue.
+    const gone = this.queue.filter(unanswered);
+    for (const res of gone) res.peerGone = true;
+    for (const res of gone) res.gone();
     const cur = this.current;
     if (cur !== null && !cur.req.body.complete)
       cur.req.body.fail(new RequestAbortedError('client closed before the body ended'));
@@ -448,6 +447,10 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.socket.resume();
     if (this.pending !== null && !this.pumping) this.pumpGathered();
   }
+}
+
+function unanswered(res: ServerResponse): boolean {
+  return res.phase !== Phase.DONE;
 }
 
 function flushDeferred(conn: Connection): void {

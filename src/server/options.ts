@@ -51,10 +51,11 @@ export type ProtocolErrorHook = (
 ) => void;
 
 /**
- * Called once per request whose answer is complete (whole, or the last byte of a stream handed
- * to the socket), engine answers (400, 408, 500 …) included; `res.req` is the request. Requests
- * whose answer never completed (client gone, stream failed) are not reported. Must not throw
- * and must not keep `res`.
+ * Called exactly once per request the engine read, when its exchange ends: answered (engine
+ * answers such as 400, 408, 500 included) or not (client gone, timeout, drain cut, stream
+ * failed). `res.req` is the request; `res.outcome`, `res.statusCode` and `res.bodyBytes` say how
+ * it ended (outcome.ts). Must not throw and must not keep `res`. It sees the engine's class: it
+ * is an observation hook for the worker, not part of the handler API.
  */
 export type ResponseHook = (res: ServerResponse) => void;
 

@@ -11,8 +11,10 @@
  *   - `dropped`: never answered because the connection closed first for another reason (a
  *     request pipelined behind a `Connection: close` one).
  * An answer that never reached the wire is recorded with the status nginx would log: 499 for a
- * client that left, 408 for a timeout, 503 for a drain cut or a drop. "Client went away" is then
- * never a 5xx, and "server failed" always is.
+ * client that left, 408 for a timeout, 503 for a drain cut or a drop; so is a 5xx written after
+ * the client left (a framework's 500 for the body read the client cut): 499. "Client went away"
+ * is then never a 5xx. A stream cut after its head by the handler's failure keeps its status on
+ * the wire (often 200) with outcome `server_error`: filter failures by outcome as well.
  * Must not: touch sockets or responses (the connection decides, this only names).
  */
 

@@ -171,8 +171,9 @@ export class ServerResponse implements Response, BodyOwner {
    */
   async stream(source: StreamSource, options?: StreamOptions): Promise<void> {
     if (!this.mayStart()) {
-      // The client left before this stream began: its source still learns it will not be read.
-      if (this.aborted) closeIterator(iteratorOf(source));
+      // The client left, or the engine answered in the handler's place: the source still learns
+      // it will not be read.
+      closeIterator(iteratorOf(source));
       return;
     }
     this.phase = Phase.STARTED;
@@ -265,6 +266,16 @@ export class ServerResponse implements Response, BodyOwner {
       this.bodyBytes = 0;
     }
     this.abort();
+  }
+
+  /**
+   * The client sent FIN before this answer was complete: taken as a hang-up (outcome.ts). Its
+   * handler hears it through the signal, and a stream in progress stops (its source is closed);
+   * an answer still to come is written if the handler gives one.
+   */
+  gone(): void {
+    this.req.clientGone();
+    if (this.source !== null && this.phase === Phase.STARTED) closeIterator(this.source);
   }
 
   /** The connection is gone (or cut) before this answer was completely written. */

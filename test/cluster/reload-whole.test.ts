@@ -48,6 +48,37 @@ it('reverts the worker count when a reload aborts', async () => {
   }
 }, 30_000);
 
+it('rolls back a slot already rolled when a later one fails: every worker ends on the old code', async () => {
+  const entry = join(dir, 'picky.mjs');
+  writeFileSync(
+    entry,
+    `let generation = 0;
+export default {
+  setup(ctx) {
+    if (ctx.generation >= 2 && ctx.slot === 1) throw new Error('slot 1 refuses generation ' + ctx.generation);
+    generation = ctx.generation;
+  },
+  handle(_req, res) { res.send('gen' + generation); },
+};
+`,
+  );
+  cluster = await startCluster({
+    entry: 'src/cli.ts',
+    args: [entry],
+    env: { SAMOVAR_CLUSTER_SCHEDULING_POLICY: 'rr' },
+  });
+  const c = cluster;
+  c.signal('SIGHUP');
+  await c.waitFor('reload', (l) => l.result === 'aborted', { timeoutMs: 15_000 });
+  // Slot 0 had been promoted to generation 2; it is replaced again by a generation-1 worker.
+  await c.waitFor('ready', (l) => l.slot === 0 && l.generation === 1, { count: 2, timeoutMs: 15_000 });
+  await c.waitFor('exit', (l) => l.slot === 0 && l.generation === 2);
+  const bodies = new Set<string>();
+  for (let i = 0; i < 6; i++) bodies.add((await get(c.port, '/')).body);
+  expect([...bodies]).toEqual(['gen1']);
+  expect(c.liveWorkers()).toHaveLength(2);
+}, 30_000);
+
 it('keeps metrics.* on reload and says a restart is needed', async () => {
   writeFileSync(file, JSON.stringify({ workers: 1 }));
   cluster = await startCluster({

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../cluster/harness.ts';
 import type { Cluster } from '../cluster/harness.ts';
-import { SnapshotState } from '../../src/metrics/delta.ts';
+import { SnapshotDiff, SnapshotState } from '../../src/metrics/delta.ts';
 import { WorkerMetrics } from '../../src/metrics/index.ts';
 import type { MetricSnapshot } from '../../src/metrics/family.ts';
 import { scrape, send, sendMany, startMetricsCluster, sum } from './support.ts';
@@ -28,6 +28,23 @@ const normalise = (families: MetricSnapshot): string[] =>
     .sort();
 
 describe('metric changes', () => {
+  it('drop a series the worker no longer has, and send nothing for what did not move', () => {
+    const diff = new SnapshotDiff();
+    const state = new SnapshotState();
+    const handles = (types: Record<string, number>): MetricSnapshot => [
+      {
+        name: 'nodejs_active_handles',
+        help: 'h',
+        type: 'gauge',
+        values: Object.entries(types).map(([type, value]) => ({ value, labels: { type } })),
+      },
+    ];
+    state.apply(diff.changes(handles({ Socket: 500, Timer: 3 })));
+    expect(diff.changes(handles({ Socket: 500, Timer: 3 }))).toEqual([]);
+    state.apply(diff.changes(handles({ Timer: 4 })));
+    expect(normalise(state.snapshot())).toEqual(['nodejs_active_handles{"type":"Timer"}=4']);
+  });
+
   it('rebuild the whole snapshot when applied in order, and are small at rest', async () => {
     const metrics = new WorkerMetrics(() => ({ open: 1, accepted: 3, closed: { client: 2 } }));
     const state = new SnapshotState();
