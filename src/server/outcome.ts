@@ -56,3 +56,17 @@ export function unsentStatus(outcome: Outcome): number {
   if (outcome === Outcome.TIMED_OUT) return 408;
   return 503;
 }
+
+/** What a handler's signal says when its exchange is abandoned with `outcome`. */
+export function abandonedWhy(outcome: Outcome): string {
+  switch (outcome) {
+    case Outcome.TIMED_OUT:
+      return 'the exchange timed out before the answer was complete';
+    case Outcome.DRAIN_CUT:
+      return 'the server cut the exchange at its drain deadline';
+    case Outcome.DROPPED:
+      return 'the connection closed before the answer';
+    default:
+      return 'the client went away before the answer was complete';
+  }
+}

@@ -40,8 +40,10 @@ export class ServerRequest implements Request {
   body: IncomingBody = EMPTY_BODY;
   private searchParams: URLSearchParams | null = null;
   private headerMap: Record<string, string> | null = null;
-  /** Built on first read of `signal`; `ABORTED` once the client left before that. */
+  /** Built on first read of `signal`, or when the client leaves while someone listens. */
   private abort: AbortController | null = null;
+  /** Why the exchange ended before its answer was complete, once it has (whether or not anyone asked). */
+  private left: string | null = null;
 
   constructor(head: RequestHead, id: string, remoteAddress: string) {
     this.id = id;
@@ -72,15 +74,22 @@ export class ServerRequest implements Request {
    * never read it, so the controller (about 1 µs) is built only on first use.
    */
   get signal(): AbortSignal {
-    this.abort ??= new AbortController();
+    if (this.abort === null) {
+      this.abort = new AbortController();
+      if (this.left !== null) this.abort.abort(new RequestAbortedError(this.left));
+    }
     return this.abort.signal;
   }
 
-  /** The engine's call: the client left before the answer was complete. */
-  clientGone(): void {
-    const controller = (this.abort ??= new AbortController());
-    if (!controller.signal.aborted)
-      controller.abort(new RequestAbortedError('the client closed the connection before the answer'));
+  /**
+   * The engine's call: the client left before the answer was complete. Nothing is built when
+   * nobody has read `signal` (most handlers never do): a flag, and the signal is made aborted if
+   * it is read later.
+   */
+  clientGone(why = CLIENT_LEFT): void {
+    if (this.left !== null) return;
+    this.left = why;
+    this.abort?.abort(new RequestAbortedError(why));
   }
 
   /** `'1.0'` or `'1.1'`. */
@@ -126,6 +135,8 @@ export class ServerRequest implements Request {
     return this.head.getAll(lowerAscii(name));
   }
 }
+
+const CLIENT_LEFT = 'the client went away before the answer was complete';
 
 /** Lower-cases only when needed: handlers usually pass lower-case names already. */
 function lowerAscii(name: string): string {

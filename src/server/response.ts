@@ -20,7 +20,7 @@ import {
 } from '../http/response-head.ts';
 import { statusForbidsBody } from '../http/status.ts';
 import { isHttpError, isRequestAborted } from './http-error.ts';
-import { Outcome, unsentStatus } from './outcome.ts';
+import { abandonedWhy, Outcome, unsentStatus } from './outcome.ts';
 import type { BodyOwner } from './request-body.ts';
 import type { BodyInit, Response, StreamOptions, StreamSource } from './api.ts';
 import type { ServerRequest } from './request.ts';
@@ -265,6 +265,7 @@ export class ServerResponse implements Response, BodyOwner {
       this.statusCode = unsentStatus(this.outcome);
       this.bodyBytes = 0;
     }
+    this.req.clientGone(abandonedWhy(this.outcome));
     this.abort();
   }
 
