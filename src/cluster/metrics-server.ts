@@ -21,8 +21,6 @@ export const METRICS_PATH = '/metrics';
 export const LOG_LEVEL_PATH = '/admin/log-level';
 /** A level name is a few bytes; anything longer is not one. */
 const MAX_LEVEL_BODY_BYTES = 64;
-/** Scrapers and probes, not clients: a handful of connections is plenty. */
-const MAX_METRICS_CONNECTIONS = 64;
 
 /** What the metrics port needs from the primary. */
 export interface MetricsHost {
@@ -63,7 +61,12 @@ export function createMetricsServer(host: MetricsHost, config: Config, hooks: Me
   const options = serverOptions({
     host: config.metrics.host,
     port: config.metrics.port,
-    connections: { maxConnections: MAX_METRICS_CONNECTIONS },
+    // Few, short clients: a small cap with idle eviction, a short head timeout (docs/hardening.md).
+    connections: { maxConnections: config.metrics.maxConnections, evictIdle: true },
+    timeouts: {
+      headersTimeoutMs: config.metrics.headersTimeoutMs,
+      idleTimeoutMs: config.metrics.idleTimeoutMs,
+    },
     onError: hooks.onError,
     onProtocolError: hooks.onProtocolError,
   });

@@ -287,6 +287,15 @@ export const configSchema = z.strictObject({
       .describe(
         'Whether the metrics port answers `PUT /admin/log-level`; off by default, since anyone who reaches the port could use it.',
       ),
+    maxConnections: count(1).describe(
+      'Connections the metrics port holds at once. At the cap an idle one (or one that has not sent its request yet) is closed to make room, so held-open sockets cannot lock scrapers out; only when every one has a request in flight is a newcomer refused with 503.',
+    ),
+    headersTimeoutMs: ms().describe(
+      "How long the metrics port waits for a request head: scrapers and probes send theirs at once, so it is short (a slowloris client is cut long before a scrape's own timeout).",
+    ),
+    idleTimeoutMs: ms().describe(
+      'How long an idle keep-alive connection to the metrics port stays open between scrapes.',
+    ),
   }),
   static: z.strictObject({
     root: z

@@ -69,6 +69,9 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   /** Why this connection is closing; the first reason decided wins (a metrics label). */
   private closeReason: CloseReason | null = null;
 
+  /** `performance.now()` at accept: eviction at the cap takes the oldest first. */
+  readonly openedAt = performance.now();
+
   constructor(socket: Socket, ctx: ConnectionContext) {
     super(socket, ctx);
     this.remote = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`;

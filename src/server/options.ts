@@ -29,6 +29,12 @@ export interface ServerConnectionLimits {
   readonly maxPipelinedRequests: number;
   readonly maxUnreadBodyBytes: number;
   readonly writeHighWaterMarkBytes: number;
+  /**
+   * At `maxConnections`, close an idle keep-alive connection (or one that has sent nothing yet)
+   * to make room, and refuse with 503 only when none is idle. For a port whose clients are few
+   * and short (the metrics port): held-open idle sockets must not lock scrapers out.
+   */
+  readonly evictIdle?: boolean;
 }
 
 /** Where an error came from, for the error hook. */

@@ -144,8 +144,30 @@ export class Server implements ConnectionContext {
       this.stats.closed[CloseReason.REFUSED]++;
       return void socket.destroy();
     }
-    if (this.registry.size >= this.options.connections.maxConnections) return this.refuse(socket);
+    const limits = this.options.connections;
+    if (this.registry.size >= limits.maxConnections && !(limits.evictIdle === true && this.evictOne()))
+      return this.refuse(socket);
     new Connection(socket, this);
+  }
+
+  /**
+   * Makes room at the connection cap: closes one idle keep-alive connection, else one whose
+   * first request head has not arrived (silent, or trickling a head); false when every
+   * connection has a request in flight (the newcomer is refused). The scan runs only at the cap.
+   */
+  private evictOne(): boolean {
+    // The oldest of each kind: a scraper that just connected is the youngest, and keeps its place.
+    let idle: Connection | null = null;
+    let unstarted: Connection | null = null;
+    for (const conn of this.registry.snapshot()) {
+      if (conn.state === ConnState.IDLE && (idle === null || conn.openedAt < idle.openedAt)) idle = conn;
+      if (conn.state === ConnState.NEW && (unstarted === null || conn.openedAt < unstarted.openedAt))
+        unstarted = conn;
+    }
+    const victim = idle ?? unstarted;
+    if (victim === null) return false;
+    victim.cut(victim === idle ? CloseReason.IDLE_TIMEOUT : CloseReason.TIMEOUT);
+    return true;
   }
 
   /**

@@ -15,7 +15,7 @@ import {
 describe('describeConfig', () => {
   it('gives every field its type, default, names and description', () => {
     const rows = describeConfig();
-    expect(rows).toHaveLength(61);
+    expect(rows).toHaveLength(64);
     expect(rows.find((row) => row.field === 'port')).toEqual({
       field: 'port',
       type: 'integer 0–65535',
