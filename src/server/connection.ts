@@ -160,6 +160,12 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
         // Part of a head is in: the head timeout runs (a body in progress has its own).
         this.headStarted = this.current === null && parser.inMessage;
         this.pending = null;
+        // The client had ended its side: what it sent is all parsed, and nothing more can come.
+        if (this.peerEnded) {
+          this.current = null;
+          this.headStarted = false;
+          this.halt();
+        }
       } else if (r === Outcome.HEAD) this.onHead(parser.head as RequestHead);
       else if (r === Outcome.BODY) this.onBody(buf.subarray(parser.bodyStart, parser.bodyEnd));
       else if (r === Outcome.END) this.onEnd();
@@ -410,6 +416,12 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const cur = this.current;
     if (cur !== null && !cur.req.body.complete)
       cur.req.body.fail(new RequestAbortedError('client closed before the body ended'));
+    else if (this.pending !== null && !this.halted) {
+      // Whole requests the pipelining limit held back (RFC 9112 §9.6 allows a client to send a
+      // batch and half-close): they were received, so they are parsed and answered as the queue
+      // drains; the parse loop halts once it has consumed them (its NEED_MORE branch).
+      return this.settle();
+    }
     this.current = null;
     this.headStarted = false;
     this.halt();

@@ -4,6 +4,7 @@
  * between pipelined requests; the per-connection request limit.
  */
 
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Router } from '../../src/server/index.ts';
 import { RawClient } from '../support/raw-client.ts';
@@ -90,6 +91,25 @@ describe('pipelining', () => {
     d.write(get('/s'));
     const [answer] = await d.responses(1);
     expect(answer?.body.toString()).toBe('slow');
+  });
+
+  it('answers every request of a deep batch sent before a half-close (RFC 9112 §9.6)', async () => {
+    const h = new Router().get('/d/:i', async (req, res) => {
+      await sleep(20);
+      res.send(`d${req.params.i}`);
+    });
+    const { port } = await startServer(h.handler(), { connections: { maxPipelinedRequests: 4 } });
+    const batch = Array.from({ length: 20 }, (_, i) => get(`/d/${i}`)).join('');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => s.end(batch));
+      let text = '';
+      s.setEncoding('latin1');
+      s.on('data', (d: string) => (text += d));
+      s.on('close', () => resolve(text));
+      s.on('error', reject);
+    });
+    const bodies = [...answer.matchAll(/\r\n\r\n(d\d+)/g)].map((m) => m[1]);
+    expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `d${i}`));
   });
 
   it('handles pipelined requests with bodies, in one write or byte by byte', async () => {
