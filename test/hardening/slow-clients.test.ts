@@ -55,6 +55,8 @@ it('cuts tricklers and non-readers at their timeouts while normal clients keep t
   await sleep(1_500);
   const during = await normalTraffic(url, 20, MEASURE_S, 'ok\n');
   const nonReadersOpen = hostile.open('non-reader');
+  // On a loaded machine the measurement can outlast the write timeout; then some were cut on time.
+  const measuredWithinTimeout = Date.now() - hostileStart < WRITE_TIMEOUT_MS;
   // Non-readers opened over 0.5 s; each is cut WRITE_TIMEOUT_MS after its buffers filled.
   const deadline = hostileStart + 500 + WRITE_TIMEOUT_MS + 4_000;
   while (hostile.open('non-reader') > 0 && Date.now() < deadline) await sleep(200);
@@ -89,7 +91,7 @@ it('cuts tricklers and non-readers at their timeouts while normal clients keep t
   expect(closed.filter((l) => !l.firstBytes.startsWith('HTTP/1.1 408 '))).toEqual([]);
 
   // Non-readers: all held during the measurement, all cut after the write timeout.
-  expect(nonReadersOpen).toBe(NON_READERS);
+  if (measuredWithinTimeout) expect(nonReadersOpen).toBe(NON_READERS);
   expect(slow).toHaveLength(NON_READERS);
   expect(Math.min(...slow)).toBeGreaterThanOrEqual(WRITE_TIMEOUT_MS);
   expect(Math.max(...slow)).toBeLessThan(WRITE_TIMEOUT_MS + 4_000);
