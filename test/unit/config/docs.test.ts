@@ -5,12 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeConfig } from '../../../src/config/index.ts';
-import {
-  CONFIG_DOC_PATH,
-  README_PATH,
-  formattedConfigDoc,
-  readmeWithConfigTable,
-} from '../../../src/config/write-docs.ts';
+import { CONFIG_DOC_PATH, formattedConfigDoc } from '../../../src/config/write-docs.ts';
 
 describe('describeConfig', () => {
   it('gives every field its type, default, names and description', () => {
@@ -36,10 +31,5 @@ describe('describeConfig', () => {
 describe('docs/configuration.md', () => {
   it('is up to date (run `npm run docs:config`)', async () => {
     expect(readFileSync(CONFIG_DOC_PATH, 'utf8')).toBe(await formattedConfigDoc());
-  });
-
-  it('has its table copied into the README (run `npm run docs:config`)', async () => {
-    const readme = readFileSync(README_PATH, 'utf8');
-    expect(readme).toBe(readmeWithConfigTable(readme, await formattedConfigDoc()));
   });
 });
