@@ -8,7 +8,7 @@
  */
 
 import type { AddressInfo } from 'node:net';
-import { AppKind, classifyApp, type CloseInfo } from './entry/shape.ts';
+import { classifyApp, handlerOf, type CloseInfo } from './entry/shape.ts';
 import type { AppModule, Lifecycle } from './entry/shape.ts';
 import { fetchHandler } from './fetch/index.ts';
 import { createServer, serverOptions } from './server/index.ts';
@@ -54,10 +54,7 @@ function toHandler(app: AppModule | Handler): { handler: Handler; lifecycle: Lif
   }
   const classified = classifyApp(app);
   if (typeof classified === 'string') throw new TypeError(`serve(app): ${classified}`);
-  if (classified.kind === AppKind.FETCH)
-    return { handler: fetchHandler(classified.app), lifecycle: classified.app };
-  const native = classified.app;
-  return { handler: (req, res) => native.handle(req, res), lifecycle: native };
+  return { handler: handlerOf(classified, fetchHandler), lifecycle: classified.app };
 }
 
 async function stop(server: Server, lifecycle: Lifecycle | null, drain?: DrainOptions): Promise<DrainResult> {

@@ -10,8 +10,8 @@ import type { Config } from '../config/index.ts';
 import { createApp } from '../app/index.ts';
 import type { Handler } from '../server/index.ts';
 import { EntryError, errorText, loadEntry } from './load.ts';
-import { AppKind } from './shape.ts';
-import type { CloseInfo, Lifecycle, NativeApp, SetupContext } from './shape.ts';
+import { AppKind, handlerOf } from './shape.ts';
+import type { CloseInfo, Lifecycle, SetupContext } from './shape.ts';
 
 /** A worker's application, ready to serve. */
 export interface ServedApp {
@@ -43,14 +43,8 @@ export async function prepareApp(
       throw new EntryError('setup', entry, `setup() of ${entry} failed: ${errorText(error)}`, error);
     }
   }
-  const handler =
-    classified.kind === AppKind.FETCH ? fetchHandler(classified.app) : nativeHandler(classified.app);
+  const handler = handlerOf(classified, fetchHandler);
   return { handler, kind: classified.kind, close: (info) => closeApp(app, info) };
-}
-
-/** `handle` is called as the export's method, so a class-based app keeps its `this`. */
-function nativeHandler(app: NativeApp): Handler {
-  return (req, res) => app.handle(req, res);
 }
 
 async function closeApp(app: Lifecycle, info: CloseInfo): Promise<string | null> {

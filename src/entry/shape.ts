@@ -82,6 +82,17 @@ export function classifyApp(value: unknown): ClassifiedApp | string {
   return `it is an object without a fetch or handle method (keys: ${keys || 'none'}); expected ${SHAPES_TEXT}`;
 }
 
+/**
+ * The native handler that serves `classified`: `handle` called as the export's method (a class
+ * keeps its `this`), or `fetch` behind `adapt` (the fetch adapter, passed in so this file need
+ * not load it).
+ */
+export function handlerOf(classified: ClassifiedApp, adapt: (app: FetchApp) => Handler): Handler {
+  if (classified.kind === AppKind.FETCH) return adapt(classified.app);
+  const app = classified.app;
+  return (req, res) => app.handle(req, res);
+}
+
 function checkLifecycle(candidate: object): string | null {
   for (const name of ['setup', 'close'] as const) {
     const hook = member(candidate, name);

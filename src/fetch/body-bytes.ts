@@ -48,3 +48,15 @@ export function toUint8Array(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 export function bodyUsedError(): TypeError {
   return new TypeError('Body is unusable: Body has already been read');
 }
+
+/** `parts` as one array (`total` bytes); the only part itself when there is one, null for none. */
+export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array | null {
+  if (parts.length <= 1) return parts[0] ?? null;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

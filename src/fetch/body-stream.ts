@@ -11,6 +11,7 @@
  */
 
 import type { Buffer } from 'node:buffer';
+import { concatBytes } from './body-bytes.ts';
 import type { ReadableStreamDefaultController, UnderlyingSource } from 'node:stream/web';
 
 /** The underlying source: its methods are called with `this` bound to it, so no closures. */
@@ -76,12 +77,5 @@ export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8
     parts.push(step.value);
     total += step.value.byteLength;
   }
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
+  return concatBytes(parts, total) ?? new Uint8Array(0);
 }

@@ -12,6 +12,7 @@
  */
 
 import type { ReadableStreamReadResult } from 'node:stream/web';
+import { concatBytes } from './body-bytes.ts';
 
 type Step = ReadableStreamReadResult<Uint8Array>;
 
@@ -112,24 +113,13 @@ export async function peek(reader: ReadableStreamDefaultReader<Uint8Array>): Pro
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    if (total > PEEK_MAX_BYTES) return { bytes: join(parts, total), ended: false, pending: null };
+    if (total > PEEK_MAX_BYTES) return { bytes: concatBytes(parts, total), ended: false, pending: null };
     const read = reader.read();
     const step = await Promise.race([read, parts.length === 0 ? soon() : NOW]);
-    if (step === PENDING) return { bytes: join(parts, total), ended: false, pending: read };
-    if (step.done) return { bytes: join(parts, total), ended: true, pending: null };
+    if (step === PENDING) return { bytes: concatBytes(parts, total), ended: false, pending: read };
+    if (step.done) return { bytes: concatBytes(parts, total), ended: true, pending: null };
     const chunk = checkChunk(step).value as Uint8Array;
     parts.push(chunk);
     total += chunk.byteLength;
   }
-}
-
-function join(parts: Uint8Array[], total: number): Uint8Array | null {
-  if (parts.length <= 1) return parts[0] ?? null;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }

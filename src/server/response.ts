@@ -202,13 +202,29 @@ export class ServerResponse implements Response, BodyOwner {
     this.wrote = true;
     const ok = this.host.writeChunk(head, null, false);
     if (!ok) await this.host.drained();
-    if (this.aborted) return closeIterator(it);
-    try {
-      step = await it.next();
-    } catch (error) {
-      return this.fail(error);
+    const first = await this.nextStep(it);
+    if (first !== null) return this.pump(it, first, null);
+  }
+
+  /**
+   * The source's next step; null when the stream ends early: the client is gone (the source is
+   * closed) or the source failed (answered by `fail`).
+   */
+  private async nextStep(
+    it: AsyncIterator<Uint8Array | string> | Iterator<Uint8Array | string>,
+  ): Promise<IteratorResult<Uint8Array | string> | null> {
+    let step: IteratorResult<Uint8Array | string> | null = null;
+    if (!this.aborted) {
+      try {
+        step = await it.next();
+      } catch (error) {
+        this.fail(error);
+        return null;
+      }
     }
-    return this.pump(it, step, null);
+    if (!this.aborted) return step;
+    closeIterator(it);
+    return null;
   }
 
   /** The engine's answer for a handler that threw or rejected; reports non-HttpErrors once. */
@@ -344,13 +360,9 @@ export class ServerResponse implements Response, BodyOwner {
         this.bodyBytes = sent;
         if (!ok) await this.host.drained();
       }
-      if (this.aborted) return closeIterator(it);
-      try {
-        step = await it.next();
-      } catch (error) {
-        return this.fail(error);
-      }
-      if (this.aborted) return closeIterator(it);
+      const next = await this.nextStep(it);
+      if (next === null) return;
+      step = next;
     }
     if (this.explicitLength >= 0 && sent !== this.explicitLength) {
       return this.fail(new Error(`streamed body shorter than its Content-Length ${this.explicitLength}`));

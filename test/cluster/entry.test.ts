@@ -8,6 +8,7 @@
  *   - the health paths: configurable, and left to the application with `health.mainPort` off.
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +126,31 @@ describe('an application through samovar ENTRY', () => {
     const metricsPort = listen.port as number;
     expect((await get(metricsPort, '/ready')).status).toBe(200);
     expect((await get(metricsPort, '/healthz')).body).toBe('ok\n');
+  });
+});
+
+describe('the command and the programmatic cluster', () => {
+  it('prints its usage and its version, and starts nothing', () => {
+    const run = (flag: string): string =>
+      execFileSync(process.execPath, [CLI, flag], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    expect(run('--help')).toMatch(/^Usage: samovar \[ENTRY\] \[--flags…\]/);
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    expect(run('--version')).toBe(`samovar ${version}\n`);
+  });
+
+  it("runCluster() from a script of the user's own serves the entry it is given", async () => {
+    const app = write(
+      'run-app.mjs',
+      'export default { fetch() { return new Response("from runCluster") } };',
+    );
+    const script = write(
+      'run-cluster.mjs',
+      `import { runCluster } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/cluster/index.ts')).href)};\n` +
+        `runCluster({ argv: [${JSON.stringify(app)}] });\n`,
+    );
+    cluster = await startCluster({ entry: script, env: { SAMOVAR_WORKERS: '1' }, ready: 1 });
+    expect((await get(cluster.port, '/')).body).toBe('from runCluster');
   });
 });
 

@@ -25,6 +25,12 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The demo with one worker, its configuration from `file` (so a SIGHUP re-reads it). */
+function oneWorkerFromFile(): Promise<Cluster> {
+  writeFileSync(file, JSON.stringify({ workers: 1 }));
+  return startCluster({ entry: MAIN, args: ['--config', file], unset: ['SAMOVAR_WORKERS'], ready: 1 });
+}
+
 it('reverts the worker count when a reload aborts', async () => {
   const blocker = net.createServer();
   const taken = await freePort();
@@ -80,14 +86,7 @@ export default {
 }, 30_000);
 
 it('keeps metrics.* on reload and says a restart is needed', async () => {
-  writeFileSync(file, JSON.stringify({ workers: 1 }));
-  cluster = await startCluster({
-    entry: MAIN,
-    args: ['--config', file],
-    unset: ['SAMOVAR_WORKERS'],
-    ready: 1,
-  });
-  const c = cluster;
+  const c = (cluster = await oneWorkerFromFile());
   const listen = await c.waitFor('listen');
   expect((await get(c.port, '/')).status).toBe(200);
   writeFileSync(file, JSON.stringify({ workers: 1, metrics: { enabled: false, scrapeTimeoutMs: 500 } }));
@@ -109,14 +108,7 @@ it('refuses a static root that is not a directory, at start and on reload', asyn
   expect(cluster.stderr.join('')).toMatch(/static\.root.*does not exist/);
   expect(cluster.events('spawn')).toHaveLength(0);
 
-  writeFileSync(file, JSON.stringify({ workers: 1 }));
-  cluster = await startCluster({
-    entry: MAIN,
-    args: ['--config', file],
-    unset: ['SAMOVAR_WORKERS'],
-    ready: 1,
-  });
-  const c = cluster;
+  const c = (cluster = await oneWorkerFromFile());
   writeFileSync(file, JSON.stringify({ workers: 1, static: { root: missing } }));
   c.signal('SIGHUP');
   const refused = await c.waitFor('reload', (l) => l.result === 'invalid');

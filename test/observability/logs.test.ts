@@ -9,10 +9,11 @@
  *     when the cluster exits.
  */
 
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../cluster/harness.ts';
 import type { Cluster, LogLine } from '../cluster/harness.ts';
-import { send, startMetricsCluster } from './support.ts';
+import { scrape, send, startMetricsCluster, sum } from './support.ts';
 
 let cluster: Cluster | null = null;
 
@@ -71,6 +72,7 @@ describe('logs', () => {
       path: '/users/0',
       route: '/users/:id',
       status: 200,
+      outcome: 'completed',
       bytes: answers[0]?.body.length,
       reqBytes: 0,
       userAgent: 'obs-test/1',
@@ -95,6 +97,26 @@ describe('logs', () => {
     for (const l of lines)
       if (GENERATED.test(l.reqId as string))
         expect((l.reqId as string).split('-')[1]).toBe(String(l.workerId));
+  });
+
+  it('logs a client that hangs up mid-request as client_closed with 499, and counts it so', async () => {
+    const { cluster: c, metricsPort } = await startMetricsCluster({
+      env: { SAMOVAR_LOG_ACCESS: 'on', SAMOVAR_WORKERS: '1' },
+      ready: 1,
+    });
+    cluster = c;
+    // `curl -m 0.2` on a slow route, as a raw socket: the request, then a reset before the answer.
+    const s = net.connect(c.port, '127.0.0.1', () =>
+      s.write('GET /delay?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n'),
+    );
+    s.on('error', () => undefined);
+    await sleep(200);
+    s.resetAndDestroy();
+    const [line] = await waitForAccess(c, 1);
+    expect(line).toMatchObject({ path: '/delay', status: 499, outcome: 'client_closed', bytes: 0 });
+    const e = (await scrape(metricsPort)).exposition;
+    expect(sum(e, 'http_server_request_outcomes_total', { outcome: 'client_closed' })).toBe(1);
+    expect(sum(e, 'http_server_requests_total', { status_code: '499' })).toBe(1);
   });
 
   it('logs a handler error once, with the request id the 500 carries', async () => {
