@@ -192,8 +192,14 @@ export const configSchema = z.strictObject({
       "Keep-alive idle time before a quiet close; as Node's `keepAliveTimeout`. Behind a load balancer, set it above the balancer's.",
     ),
     bodyTimeoutMs: ms().describe('Longest wait for more request-body bytes before 408 and close.'),
+    requestTimeoutMs: ms().describe(
+      "The whole request (head and body) must arrive within this of its first byte, else 408 and close; time the server spends not reading (a slow handler) does not count. As node:http's `requestTimeout`; raise it with `limits.maxBodyBytes` for slow uploads.",
+    ),
     writeTimeoutMs: ms().describe(
       'Longest a response write may make no progress before the connection is cut (a client that stopped reading).',
+    ),
+    minSendRateBytesPerSecond: count(0).describe(
+      'While a response waits on the client, it must take at least this many bytes per second, averaged over each `timeouts.writeTimeoutMs`, else the connection is cut (a client reading a large answer a byte at a time); 0: any progress will do. 240 as Kestrel and IIS.',
     ),
   }),
   connections: z.strictObject({
@@ -257,6 +263,11 @@ export const configSchema = z.strictObject({
     accessSampleEvery: count(1).describe(
       'With `log.access` `sampled`: one request in this many is logged (counted per worker, not random).',
     ),
+    onStall: z
+      .enum(['drop', 'block'])
+      .describe(
+        "What a worker does when stdout's reader stops reading: `drop` keeps serving, holds up to 1 MiB of lines and counts the rest in `samovar_log_lines_dropped_total`; `block` waits for the reader as nginx does (no line lost, no request served meanwhile). The primary never waits (docs/observability.md).",
+      ),
   }),
   metrics: z.strictObject({
     enabled: z

@@ -20,7 +20,11 @@ export interface ServerTimeouts {
   readonly headersTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** The whole request (head and body) from its first byte; time spent paused does not count. */
+  readonly requestTimeoutMs: number;
   readonly writeTimeoutMs: number;
+  /** Least bytes per second a client holding back an answer must take, per write window; 0: any. */
+  readonly minSendRateBytesPerSecond: number;
 }
 
 export interface ServerConnectionLimits {
@@ -113,7 +117,9 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = Object.freeze({
     headersTimeoutMs: 20_000,
     idleTimeoutMs: 5_000,
     bodyTimeoutMs: 30_000,
+    requestTimeoutMs: 60_000,
     writeTimeoutMs: 30_000,
+    minSendRateBytesPerSecond: 240,
   }),
   connections: Object.freeze({
     maxConnections: 10_000,

@@ -10,7 +10,7 @@ import { CONFIG_DOC_PATH, formattedConfigDoc } from '../../../src/config/write-d
 describe('describeConfig', () => {
   it('gives every field its type, default, names and description', () => {
     const rows = describeConfig();
-    expect(rows).toHaveLength(64);
+    expect(rows).toHaveLength(67);
     expect(rows.find((row) => row.field === 'port')).toEqual({
       field: 'port',
       type: 'integer 0–65535',

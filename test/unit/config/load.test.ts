@@ -43,7 +43,9 @@ describe('defaults', () => {
       headersTimeoutMs: 10000,
       idleTimeoutMs: 5000,
       bodyTimeoutMs: 30000,
+      requestTimeoutMs: 60000,
       writeTimeoutMs: 30000,
+      minSendRateBytesPerSecond: 240,
     });
     expect(config.connections).toEqual({
       maxConnections: 10000,
