@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeConfig } from '../../../src/config/index.ts';
-import { CONFIG_DOC_PATH, formattedConfigDoc } from '../../../src/config/write-docs.ts';
+import { CONFIG_DOC_PATH, describeConfig, formattedConfigDoc } from '../../../scripts/write-config-docs.ts';
 
 describe('describeConfig', () => {
   it('gives every field its type, default, names and description', () => {

@@ -1,26 +1,20 @@
 /**
- * The configuration as documentation: one row per field (path, type, default, environment
- * variable, flag, description), and the Markdown page `docs/configuration.md` built from them
- * (`npm run docs:config` writes it; a unit test checks the committed page is current).
- * Must not: read anything but the schema and the defaults.
+ * `npm run docs:config`: regenerates `docs/configuration.md` from the schema and the defaults,
+ * one row per field (path, type, default, environment variable, flag, description), formatted by
+ * the project's prettier settings so that `prettier --check` agrees with it. A unit test
+ * (test/unit/config/docs.test.ts) checks that the committed page is what this writes now.
+ * Must not: be imported by the server: it is a repository tool (prettier is a devDependency), and
+ * the build does not ship it.
  */
-import { readDefaults } from './defaults.ts';
-import { ENV_ALIASES } from './env.ts';
-import type { FieldSpec } from './fields.ts';
-import { CONFIG_FIELDS } from './load.ts';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+import { readDefaults } from '../src/config/defaults.ts';
+import { ENV_ALIASES } from '../src/config/env.ts';
+import type { FieldSpec } from '../src/config/fields.ts';
+import { CONFIG_FIELDS } from '../src/config/load.ts';
 
-export interface ConfigFieldDoc {
-  /** Dotted path: `limits.maxBodyBytes`. */
-  readonly field: string;
-  /** `integer 0–65535`, `integer ≥ 1, bytes`, `` `rr` | `none` ``. */
-  readonly type: string;
-  /** The default as in `config/defaults.json`, with its unit made readable. */
-  readonly default: string;
-  /** `SAMOVAR_…`, then any alias (`PORT`). */
-  readonly env: readonly string[];
-  readonly flag: string;
-  readonly description: string;
-}
+export const CONFIG_DOC_PATH = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
 
 const code = (text: string): string => `\`${text}\``;
 
@@ -47,8 +41,8 @@ function defaultText(field: FieldSpec, value: unknown): string {
   return shown;
 }
 
-/** One row per field, in schema order. */
-export function describeConfig(): readonly ConfigFieldDoc[] {
+/** One row per field, in schema order: its type, default (unit made readable), variables and flag. */
+export function describeConfig() {
   const defaults = new Map(readDefaults(CONFIG_FIELDS).assignments.map((a) => [a.field.path, a.value]));
   return CONFIG_FIELDS.fields.map((field) => ({
     field: field.path,
@@ -85,8 +79,8 @@ field, its variable and flag, the value given and what is allowed.
 
 const cell = (text: string): string => text.replaceAll('|', '\\|');
 
-/** The whole page as Markdown, before formatting (the writer and the test run prettier on it). */
-export function renderConfigDoc(): string {
+/** The whole page as Markdown, before formatting. */
+function renderConfigDoc(): string {
   const header = ['Field', 'Type', 'Default', 'Environment', 'Flag', 'Description'];
   const rows = describeConfig().map((row) => [
     code(row.field),
@@ -98,4 +92,16 @@ export function renderConfigDoc(): string {
   ]);
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`);
   return `${INTRO}\n${table.join('\n')}\n`;
+}
+
+/** The page exactly as it should be committed. */
+export async function formattedConfigDoc(): Promise<string> {
+  const options = await resolveConfig(CONFIG_DOC_PATH);
+  return format(renderConfigDoc(), { ...options, filepath: CONFIG_DOC_PATH });
+}
+
+if (import.meta.main) {
+  const doc = await formattedConfigDoc();
+  writeFileSync(CONFIG_DOC_PATH, doc);
+  process.stdout.write(`wrote ${CONFIG_DOC_PATH}\n`);
 }
