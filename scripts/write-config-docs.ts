@@ -9,10 +9,10 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { readDefaults } from '../src/config/defaults.ts';
-import { ENV_ALIASES } from '../src/config/env.ts';
+import { ENV_ALIASES } from '../src/config/fields.ts';
 import type { FieldSpec } from '../src/config/fields.ts';
 import { CONFIG_FIELDS } from '../src/config/load.ts';
+import { readDefaults } from '../src/config/sources.ts';
 
 export const CONFIG_DOC_PATH = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
 

@@ -1,27 +1,51 @@
 /**
- * Walks a config schema's leaves into a flat list of fields, each with its dotted path, its
- * environment variable and flag names, the shape of values it takes and its description.
+ * The one naming rule, and the schema walk that applies it: every leaf of a config schema becomes
+ * a field with its dotted path, its environment variable and flag, the shape of values it takes
+ * and its description.
  *
- * The one naming rule lives here: camelCase path segments become UPPER_SNAKE joined by `_` after
- * `SAMOVAR_` for the environment, and kebab-case joined by `.` after `--` for flags. Names are
- * only ever derived from the schema, never parsed back.
+ * The rule: camelCase path segments become UPPER_SNAKE joined by `_` after `SAMOVAR_` for the
+ * environment, and kebab-case joined by `.` after `--` for flags. Names are only ever derived
+ * from a path, never parsed back. The config file's own names (`SAMOVAR_CONFIG`, `--config`) and
+ * the platform aliases (`PORT`) are named here too, so no reader spells a name itself.
  * Must not: read values from anywhere; a schema it cannot describe is a bug and throws.
  */
 import { z } from 'zod';
 
 export const ENV_PREFIX = 'SAMOVAR_';
-/** The pseudo-field naming the optional JSON config file; no schema field may take its name. */
-export const CONFIG_FILE_KEY = 'config';
 
-export interface IntRange {
-  readonly min: number;
-  readonly max: number;
+/** A field's three names: `limits.maxBodyBytes`, `SAMOVAR_LIMITS_MAX_BODY_BYTES`, `--limits.max-body-bytes`. */
+export interface FieldNames {
+  readonly path: string;
+  readonly env: string;
+  readonly flag: string;
 }
+
+const words = (segment: string): string[] => segment.split(/(?<=[a-z0-9])(?=[A-Z])/);
+
+export function envName(segments: readonly string[]): string {
+  return ENV_PREFIX + segments.map((s) => words(s).join('_').toUpperCase()).join('_');
+}
+
+export function flagName(segments: readonly string[]): string {
+  return '--' + segments.map((s) => words(s).join('-').toLowerCase()).join('.');
+}
+
+const namesOf = (segments: readonly string[]): FieldNames => ({
+  path: segments.join('.'),
+  env: envName(segments),
+  flag: flagName(segments),
+});
+
+/** The pseudo-field naming the optional JSON config file; no schema field may take its names. */
+export const CONFIG_FILE: FieldNames = namesOf(['config']);
+
+/** Conventional variables honoured when the field's own `SAMOVAR_` variable is unset. */
+export const ENV_ALIASES: Readonly<Record<string, string>> = { PORT: 'port' };
 
 /** What values a leaf takes, read off its zod type; a union has several of these at once. */
 export interface LeafType {
   /** Integer bounds when the leaf takes integers. */
-  readonly integer: IntRange | undefined;
+  readonly integer: { readonly min: number; readonly max: number } | undefined;
   /** Literal or enum words it takes (`auto`, `rr`, …). */
   readonly words: readonly string[];
   readonly boolean: boolean;
@@ -29,17 +53,9 @@ export interface LeafType {
   readonly text: boolean;
 }
 
-export type Unit = 'ms' | 'bytes';
-
-export interface FieldSpec {
-  /** Dotted camelCase path, e.g. `limits.maxBodyBytes`. */
-  readonly path: string;
+export interface FieldSpec extends FieldNames {
   readonly segments: readonly string[];
-  /** e.g. `SAMOVAR_LIMITS_MAX_BODY_BYTES`. */
-  readonly env: string;
-  /** e.g. `--limits.max-body-bytes`. */
-  readonly flag: string;
-  readonly unit: Unit | undefined;
+  readonly unit: 'ms' | 'bytes' | undefined;
   readonly type: LeafType;
   readonly schema: z.ZodType;
   readonly description: string;
@@ -56,25 +72,9 @@ export interface FieldIndex {
   readonly groups: ReadonlySet<string>;
 }
 
-const words = (segment: string): string[] => segment.split(/(?<=[a-z0-9])(?=[A-Z])/);
-
-/** `maxBodyBytes` → `MAX_BODY_BYTES`. */
-export function toEnvSegment(segment: string): string {
-  return words(segment).join('_').toUpperCase();
-}
-
-/** `maxBodyBytes` → `max-body-bytes`. */
-export function toFlagSegment(segment: string): string {
-  return words(segment).join('-').toLowerCase();
-}
-
-export function envName(segments: readonly string[]): string {
-  return ENV_PREFIX + segments.map(toEnvSegment).join('_');
-}
-
-export function flagName(segments: readonly string[]): string {
-  return '--' + segments.map(toFlagSegment).join('.');
-}
+/** A field that takes `true` or `false` and nothing else: a flag may stand alone or as `--no-…`. */
+export const isSwitch = ({ type }: FieldSpec): boolean =>
+  type.boolean && !type.integer && !type.text && type.words.length === 0;
 
 const EMPTY_LEAF: LeafType = { integer: undefined, words: [], boolean: false, text: false };
 
@@ -89,7 +89,7 @@ function mergeLeaves(a: LeafType, b: LeafType): LeafType {
 }
 
 /** Reads the value shape off a zod leaf; only the kinds config needs are understood. */
-export function leafType(schema: z.ZodType): LeafType {
+function leafType(schema: z.ZodType): LeafType {
   if (schema instanceof z.ZodPipe) return leafType(schema.in as z.ZodType);
   if (schema instanceof z.ZodUnion) {
     return (schema.options as z.ZodType[]).map(leafType).reduce(mergeLeaves, EMPTY_LEAF);
@@ -107,33 +107,20 @@ export function leafType(schema: z.ZodType): LeafType {
   throw new Error(`config schema: unsupported leaf type ${schema.type}`);
 }
 
-function unitOf(path: string, type: LeafType): Unit | undefined {
-  const unit = path.endsWith('Ms') ? 'ms' : path.endsWith('Bytes') ? 'bytes' : undefined;
-  if (unit && (!type.integer || type.words.length > 0)) {
-    throw new Error(`config schema: ${path} ends in a unit, so it must be a plain integer`);
-  }
-  return unit;
-}
-
 function makeField(segments: readonly string[], schema: z.ZodType): FieldSpec {
-  const path = segments.join('.');
+  const names = namesOf(segments);
+  const { path } = names;
   const meta = schema.meta();
   const description = meta?.description;
   if (!description) throw new Error(`config schema: ${path} has no description`);
   const type = leafType(schema);
   const allowedText = typeof meta.allowed === 'string' ? meta.allowed : undefined;
   if (type.text && !allowedText) throw new Error(`config schema: text field ${path} needs meta.allowed`);
-  return {
-    path,
-    segments,
-    env: envName(segments),
-    flag: flagName(segments),
-    unit: unitOf(path, type),
-    type,
-    schema,
-    description,
-    allowedText,
-  };
+  const unit = path.endsWith('Ms') ? 'ms' : path.endsWith('Bytes') ? 'bytes' : undefined;
+  if (unit && (!type.integer || type.words.length > 0)) {
+    throw new Error(`config schema: ${path} ends in a unit, so it must be a plain integer`);
+  }
+  return { ...names, segments, unit, type, schema, description, allowedText };
 }
 
 function walk(
@@ -153,10 +140,10 @@ function walk(
   }
 }
 
-function uniqueMap(fields: readonly FieldSpec[], key: (f: FieldSpec) => string): Map<string, FieldSpec> {
+function uniqueMap(fields: readonly FieldSpec[], key: keyof FieldNames): Map<string, FieldSpec> {
   const map = new Map<string, FieldSpec>();
   for (const field of fields) {
-    const name = key(field);
+    const name = field[key];
     if (map.has(name)) throw new Error(`config schema: two fields are both named ${name}`);
     map.set(name, field);
   }
@@ -168,12 +155,12 @@ export function indexFields(schema: z.ZodObject): FieldIndex {
   const fields: FieldSpec[] = [];
   const groups = new Set<string>();
   walk(schema.shape, [], fields, groups);
-  const byPath = uniqueMap(fields, (f) => f.path);
-  const byEnv = uniqueMap(fields, (f) => f.env);
-  const byFlag = uniqueMap(fields, (f) => f.flag);
-  const key = CONFIG_FILE_KEY;
-  if (byPath.has(key) || groups.has(key) || byEnv.has(envName([key])) || byFlag.has(flagName([key]))) {
-    throw new Error(`config schema: "${key}" names the config file and cannot be a field`);
+  const byPath = uniqueMap(fields, 'path');
+  const byEnv = uniqueMap(fields, 'env');
+  const byFlag = uniqueMap(fields, 'flag');
+  const { path, env, flag } = CONFIG_FILE;
+  if (byPath.has(path) || groups.has(path) || byEnv.has(env) || byFlag.has(flag)) {
+    throw new Error(`config schema: "${path}" names the config file and cannot be a field`);
   }
   return { fields, byPath, byEnv, byFlag, groups };
 }

@@ -1,11 +1,12 @@
 /**
- * Configuration problems as values: each `ConfigIssue` names the field (its path, environment
- * variable and flag), the value given and where it came from, and what is allowed, so that an
- * operator can fix it from the message alone.
+ * Configuration problems as values, and every builder of them: each `ConfigIssue` names the field
+ * (its path, environment variable and flag), the value given and where it came from, and what is
+ * allowed, so that an operator can fix it from the message alone. `formatConfigIssues` turns them
+ * into the text printed before exit 78, or logged when a reload is refused.
  * Must not: print, exit or throw; a bad value is reported, never fatal here.
  */
-import { CONFIG_FILE_KEY, envName, flagName } from './fields.ts';
-import type { FieldSpec } from './fields.ts';
+import { CONFIG_FILE } from './fields.ts';
+import type { FieldNames, FieldSpec } from './fields.ts';
 
 /** Where a value came from, lowest precedence first. */
 export type ConfigSource = 'defaults' | 'file' | 'env' | 'flag';
@@ -35,7 +36,6 @@ export interface Origin {
 }
 
 const MAX_SHOWN_CHARS = 80;
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /** A value as JSON, cut short: messages must stay one readable line. */
 export function showValue(value: unknown): string {
@@ -44,11 +44,11 @@ export function showValue(value: unknown): string {
   return text.length > MAX_SHOWN_CHARS ? `${text.slice(0, MAX_SHOWN_CHARS)}…` : text;
 }
 
-function integerText(field: FieldSpec): string | undefined {
-  const range = field.type.integer;
-  if (!range) return undefined;
-  const bounds = range.max >= MAX_SAFE ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
-  return `an integer ${bounds}${field.unit === 'ms' ? ' (milliseconds)' : field.unit === 'bytes' ? ' (bytes)' : ''}`;
+function integerText({ type, unit }: FieldSpec): string | undefined {
+  if (!type.integer) return undefined;
+  const { min, max } = type.integer;
+  const bounds = max >= Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+  return `an integer ${bounds}${unit === 'ms' ? ' (milliseconds)' : unit === 'bytes' ? ' (bytes)' : ''}`;
 }
 
 /** What a field accepts, in words: `an integer from 0 to 65535`, `one of "rr", "none"`. */
@@ -64,14 +64,9 @@ export function allowedText(field: FieldSpec): string {
   return parts.join(' or ');
 }
 
-function label(path: string, env: string | undefined, flag: string | undefined): string {
-  return env && flag ? `${path} (env ${env}, flag ${flag})` : path;
-}
-
 interface IssueParts {
-  readonly path: string;
-  readonly env?: string | undefined;
-  readonly flag?: string | undefined;
+  /** The field (or the config file) the issue is about, or a name that is none, as written. */
+  readonly about: FieldNames | string;
   readonly origin: Origin;
   readonly given?: string | undefined;
   readonly allowed: string;
@@ -79,19 +74,13 @@ interface IssueParts {
   readonly problem?: string;
 }
 
-export function makeIssue(parts: IssueParts): ConfigIssue {
-  const { path, env, flag, origin, given, allowed } = parts;
-  const problem = parts.problem ?? `got ${given ?? 'nothing'} from ${origin.name}`;
-  return {
-    path,
-    env,
-    flag,
-    source: origin.source,
-    origin: origin.name,
-    given,
-    allowed,
-    message: `${label(path, env, flag)}: ${problem}; allowed: ${allowed}`,
-  };
+function makeIssue({ about, origin, given, allowed, problem }: IssueParts): ConfigIssue {
+  const { path, env, flag } =
+    typeof about === 'string' ? { path: about, env: undefined, flag: undefined } : about;
+  const label = env && flag ? `${path} (env ${env}, flag ${flag})` : path;
+  const what = problem ?? `got ${given ?? 'nothing'} from ${origin.name}`;
+  const message = `${label}: ${what}; allowed: ${allowed}`;
+  return { path, env, flag, source: origin.source, origin: origin.name, given, allowed, message };
 }
 
 /** A known field was given a value it does not accept; `note` says more than "not allowed". */
@@ -100,28 +89,61 @@ export function badValueIssue(field: FieldSpec, origin: Origin, given: unknown, 
   const allowed = allowedText(field) + (digits ? ', written in plain decimal digits' : '');
   const shown = showValue(given);
   const problem = `got ${shown} from ${origin.name}${note === undefined ? '' : ` (${note})`}`;
+  return makeIssue({ about: field, origin, given: shown, allowed, problem });
+}
+
+/** The whole-schema parse found a field without a default, or a rule about no one field. */
+export function defaultsIssue(
+  path: string,
+  field: FieldSpec | undefined,
+  origin: Origin,
+  message: string,
+): ConfigIssue {
+  if (!field) return makeIssue({ about: path || '(root)', origin, allowed: message, problem: message });
   return makeIssue({
-    path: field.path,
-    env: field.env,
-    flag: field.flag,
+    about: field,
     origin,
-    given: shown,
-    allowed,
-    problem,
+    allowed: allowedText(field),
+    problem: `missing from ${origin.name}`,
   });
 }
 
 /** An issue about the config file itself (`--config` / `SAMOVAR_CONFIG`). */
 export function fileIssue(origin: Origin, filePath: string, problem: string): ConfigIssue {
-  const key = CONFIG_FILE_KEY;
+  const allowed = 'a readable JSON file holding one object of config fields';
+  return makeIssue({ about: CONFIG_FILE, origin, given: showValue(filePath), allowed, problem });
+}
+
+/** A key of the config file naming a group (`timeouts`) holds something other than an object. */
+export function groupIssue(
+  path: string,
+  keys: readonly string[],
+  value: unknown,
+  origin: Origin,
+): ConfigIssue {
+  const allowed = `an object with some of the keys ${keys.join(', ')}`;
+  return makeIssue({ about: path, origin, given: showValue(value), allowed });
+}
+
+/** A flag that needs a value was given none (`--port` last, or followed by another flag). */
+export function missingValueIssue(about: FieldNames, origin: Origin): ConfigIssue {
+  const { flag } = about;
   return makeIssue({
-    path: key,
-    env: envName([key]),
-    flag: flagName([key]),
+    about,
     origin,
-    given: showValue(filePath),
-    allowed: 'a readable JSON file holding one object of config fields',
-    problem,
+    allowed: `${flag}=value or ${flag} value`,
+    problem: `${flag} has no value`,
+  });
+}
+
+/** A command-line argument that is neither a flag nor the one ENTRY. */
+export function strayIssue(arg: string): ConfigIssue {
+  return makeIssue({
+    about: arg,
+    origin: { source: 'flag', name: 'the command line' },
+    given: JSON.stringify(arg),
+    allowed: 'one ENTRY, then --name=value, --name value, or --flag / --no-flag for booleans',
+    problem: `unexpected argument ${JSON.stringify(arg)}`,
   });
 }
 
@@ -135,7 +157,7 @@ export function unknownIssue(
   const guess = closest(name, known);
   const hint = guess === undefined ? '' : ` (did you mean ${guess}?)`;
   return makeIssue({
-    path: name,
+    about: name,
     origin,
     allowed: `the ${what}s listed in docs/configuration.md`,
     problem: `unknown ${what}${origin.name === name ? '' : ` in ${origin.name}`}${hint}`,
@@ -156,7 +178,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The known name nearest to `name`, if it is near enough to be the one meant. */
-export function closest(name: string, known: readonly string[]): string | undefined {
+function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
   for (const candidate of known) {
@@ -164,4 +186,15 @@ export function closest(name: string, known: readonly string[]): string | undefi
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return best;
+}
+
+/** The problems as text for a human: a heading, one line each, and where the fields are listed. */
+export function formatConfigIssues(issues: readonly ConfigIssue[], outcome = 'not starting'): string {
+  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+  return [
+    `samovar: invalid configuration (${count}), ${outcome}:`,
+    ...issues.map((issue) => `  - ${issue.message}`),
+    'Every field, its default, environment variable and flag: docs/configuration.md',
+    '',
+  ].join('\n');
 }

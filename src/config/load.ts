@@ -1,28 +1,31 @@
 /**
  * Builds the one `Config`: defaults < config file < environment < flags, each value checked
- * against its field, the whole then parsed by the schema and deeply frozen.
+ * against its field, the whole then parsed by the schema, checked against the machine (the entry
+ * file, the static root) and deeply frozen.
  *
- * `loadConfig` is re-callable (the cluster re-reads configuration on SIGHUP without exiting):
- * it returns every problem found, never throws on bad input, and never exits.
- * Must not: print, exit, or read `process.env` / `process.argv` (the caller passes them).
+ * `loadConfig` is re-callable (the cluster re-reads configuration on SIGHUP without exiting): it
+ * returns every problem found, never throws on bad input, and never exits. `loadConfigOrExit` is
+ * the start-up door: the config, or exit 78 (EX_CONFIG, sysexits.h) with one stderr line per
+ * problem. `parseEntry` is the one rule for reading `app.entry`, shared with the entry loader.
+ * Must not: print or exit (only `loadConfigOrExit` does, at start-up), read `process.env` or
+ * `process.argv` but as `loadConfigOrExit`'s defaults, or import the application module.
  */
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
-import { readArgv } from './argv.ts';
-import { DEFAULTS_ORIGIN, readDefaults } from './defaults.ts';
-import { CONFIG_FILE_ENV, readEnv } from './env.ts';
-import type { Env } from './env.ts';
-import { indexFields } from './fields.ts';
-import { readConfigFile } from './file.ts';
-import { allowedText, badValueIssue, makeIssue } from './issues.ts';
+import { CONFIG_FILE, indexFields } from './fields.ts';
+import { badValueIssue, defaultsIssue, formatConfigIssues } from './issues.ts';
 import type { ConfigIssue } from './issues.ts';
-import type { Assignment, Layer } from './layer.ts';
-import { emptyLayer } from './layer.ts';
-import { directoryProblem, entryFileProblem } from './entry-file.ts';
 import { configSchema } from './schema.ts';
 import type { Config } from './schema.ts';
+import { DEFAULTS_ORIGIN, readArgv, readConfigFile, readDefaults, readEnv } from './sources.ts';
+import type { Assignment, Env, Layer } from './sources.ts';
 
 /** Every field of the real schema, indexed; built once. */
 export const CONFIG_FIELDS = indexFields(configSchema);
+
+/** sysexits.h: "Something was found in an unconfigured or misconfigured state." */
+export const EX_CONFIG = 78;
 
 export interface LoadConfigOptions {
   /** The arguments after the script: `process.argv.slice(2)`. */
@@ -37,50 +40,43 @@ export type LoadConfigResult =
   | { readonly ok: false; readonly errors: readonly ConfigIssue[] };
 
 export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
+  const cwd = options.cwd ?? process.cwd();
   const flags = readArgv(CONFIG_FIELDS, options.argv);
   const env = readEnv(CONFIG_FIELDS, options.env);
-  const file = fileLayer(flags.configPath, options.env, options.cwd ?? process.cwd());
-  const layers = [readDefaults(CONFIG_FIELDS), file, env, flags];
+  const layers = [readDefaults(CONFIG_FIELDS), fileLayer(flags.configPath, options.env, cwd), env, flags];
   const errors = layers.flatMap((layer) => layer.issues);
   const winners = new Map<string, Assignment>();
   for (const layer of layers) for (const a of layer.assignments) winners.set(a.field.path, a);
   const parsed = configSchema.safeParse(nest(winners));
   if (!parsed.success) errors.push(...parsed.error.issues.map((issue) => schemaIssue(issue, winners)));
-  if (errors.length === 0 && parsed.success) errors.push(...worldIssues(parsed.data, winners, options.cwd));
+  if (errors.length === 0 && parsed.success) errors.push(...worldIssues(parsed.data, winners, cwd));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: deepFreeze(parsed.data) as Config };
 }
 
 /**
- * What a valid value can still get wrong about the machine: an entry file that is not there, a
- * static root (served by the demo, when no entry is given) that is not a directory. The default
- * root (`public`) is exempt: run from a folder without `public/`, the demo serves the landing
- * page shipped with Samovar (src/app/index.ts); a root someone chose must exist.
- * Caught here, a configuration that can never serve is refused by the primary (exit 78 at start,
- * a rejected reload) instead of being discovered by crashing workers.
+ * Loads the configuration from the process's arguments and environment, or exits 78. Not for
+ * re-reads (SIGHUP): a running server keeps its old config, so those call `loadConfig` and log
+ * `formatConfigIssues` instead.
  */
-function worldIssues(
-  config: z.output<typeof configSchema>,
-  winners: ReadonlyMap<string, Assignment>,
-  cwd = process.cwd(),
-): ConfigIssue[] {
-  const entry = config.app.entry;
-  const root = config.static.root;
-  const path = entry !== '' ? 'app.entry' : root !== '' ? 'static.root' : null;
-  if (path === null) return [];
-  const problem = entry !== '' ? entryFileProblem(entry, cwd) : directoryProblem(root, cwd);
-  const winner = winners.get(path);
-  if (problem === null || winner === undefined || winner.origin.source === 'defaults') return [];
-  return [badValueIssue(winner.field, winner.origin, entry !== '' ? entry : root, problem)];
+export function loadConfigOrExit(
+  argv: readonly string[] = process.argv.slice(2),
+  env: Env = process.env,
+): Config {
+  const result = loadConfig({ argv, env });
+  if (result.ok) return result.config;
+  // Synchronous for files and pipes on Linux, so the text is out before the exit.
+  process.stderr.write(formatConfigIssues(result.errors));
+  process.exit(EX_CONFIG);
 }
 
 function fileLayer(flagPath: string | undefined, env: Env, cwd: string): Layer {
   if (flagPath !== undefined)
-    return readConfigFile(CONFIG_FIELDS, flagPath, { source: 'flag', name: '--config' }, cwd);
-  const envPath = env[CONFIG_FILE_ENV];
+    return readConfigFile(CONFIG_FIELDS, flagPath, { source: 'flag', name: CONFIG_FILE.flag }, cwd);
+  const envPath = env[CONFIG_FILE.env];
   if (envPath !== undefined)
-    return readConfigFile(CONFIG_FIELDS, envPath, { source: 'env', name: CONFIG_FILE_ENV }, cwd);
-  return emptyLayer();
+    return readConfigFile(CONFIG_FIELDS, envPath, { source: 'env', name: CONFIG_FILE.env }, cwd);
+  return { assignments: [], issues: [] };
 }
 
 /** The winning assignments as the nested object the schema parses. */
@@ -102,17 +98,7 @@ function schemaIssue(issue: z.core.$ZodIssue, winners: ReadonlyMap<string, Assig
   const path = issue.path.join('.');
   const winner = winners.get(path);
   if (winner) return badValueIssue(winner.field, winner.origin, winner.value, issue.message);
-  const field = CONFIG_FIELDS.byPath.get(path);
-  const allowed = field ? allowedText(field) : issue.message;
-  const problem = field ? `missing from ${DEFAULTS_ORIGIN.name}` : issue.message;
-  return makeIssue({
-    path: path || '(root)',
-    env: field?.env,
-    flag: field?.flag,
-    origin: DEFAULTS_ORIGIN,
-    allowed,
-    problem,
-  });
+  return defaultsIssue(path, CONFIG_FIELDS.byPath.get(path), DEFAULTS_ORIGIN, issue.message);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -121,4 +107,66 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * What a valid value can still get wrong about the machine: an entry file that is not there, a
+ * static root (served by the demo, when no entry is given) that is not a directory. The default
+ * root (`public`) is exempt: run from a folder without `public/`, the demo serves the landing
+ * page shipped with Samovar (src/app/index.ts); a root someone chose must exist.
+ * Caught here, a configuration that can never serve is refused by the primary (exit 78 at start,
+ * a rejected reload) instead of being discovered by crashing workers.
+ */
+function worldIssues(
+  config: z.output<typeof configSchema>,
+  winners: ReadonlyMap<string, Assignment>,
+  cwd: string,
+): ConfigIssue[] {
+  const entry = config.app.entry;
+  const root = config.static.root;
+  const path = entry !== '' ? 'app.entry' : root !== '' ? 'static.root' : null;
+  if (path === null) return [];
+  const problem = entry !== '' ? entryFileProblem(entry, cwd) : pathProblem(absolute(root, cwd), 'directory');
+  const winner = winners.get(path);
+  if (problem === null || winner === undefined || winner.origin.source === 'defaults') return [];
+  return [badValueIssue(winner.field, winner.origin, entry !== '' ? entry : root, problem)];
+}
+
+export interface EntrySpec {
+  /** The file as written (before `#`). */
+  readonly file: string;
+  /** Absolute path of the module. */
+  readonly path: string;
+  /** `default`, or the name after `#`. */
+  readonly exportName: string;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const absolute = (path: string, cwd: string): string => (isAbsolute(path) ? path : resolve(cwd, path));
+
+/**
+ * `app.entry` is `FILE` or `FILE#exportName`: the last `#`, followed by a JavaScript identifier
+ * (so a path may hold a `#`), FILE resolved against the working directory.
+ */
+export function parseEntry(entry: string, cwd: string): EntrySpec {
+  const hash = entry.lastIndexOf('#');
+  const named = hash > 0 && IDENTIFIER.test(entry.slice(hash + 1));
+  const file = named ? entry.slice(0, hash) : entry;
+  return { file, path: absolute(file, cwd), exportName: named ? entry.slice(hash + 1) : 'default' };
+}
+
+/** What is wrong with the entry's file, in words, or null when it is a readable file. */
+export function entryFileProblem(entry: string, cwd: string): string | null {
+  return pathProblem(parseEntry(entry, cwd).path, 'file');
+}
+
+/** What is wrong with the absolute `path`, in words, or null when it is a `kind`. */
+function pathProblem(path: string, kind: 'file' | 'directory'): string | null {
+  try {
+    const stats = statSync(path);
+    return (kind === 'file' ? stats.isFile() : stats.isDirectory()) ? null : `${path} is not a ${kind}`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return code === 'ENOENT' ? `${path} does not exist` : `${path} cannot be read (${code})`;
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * The module contract decided by shape (src/entry/shape.ts) and the `FILE#name` rule
- * (src/config/entry-file.ts): real Hono, itty-router and h3 apps classify as fetch apps as they
+ * (src/config/load.ts): real Hono, itty-router and h3 apps classify as fetch apps as they
  * are; `fetch` wins over `handle`; anything else gets a sentence that names what it is and the
  * shapes expected — never a guess from a function's arity.
  */

@@ -4,10 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { readArgv } from '../../../src/config/argv.ts';
-import { readEnv } from '../../../src/config/env.ts';
+import { readArgv, readEnv } from '../../../src/config/sources.ts';
 import { envName, flagName, indexFields } from '../../../src/config/fields.ts';
-import type { Layer } from '../../../src/config/layer.ts';
+import type { Layer } from '../../../src/config/sources.ts';
 import { CONFIG_FIELDS } from '../../../src/config/index.ts';
 
 describe('the naming rule', () => {

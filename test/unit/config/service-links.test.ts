@@ -1,12 +1,12 @@
 /**
- * The environment layer and Kubernetes service links (src/config/env.ts): the variables a kubelet
+ * The environment layer and Kubernetes service links (src/config/sources.ts): the variables a kubelet
  * injects for a Service named `samovar` or `samovar-<x>` are skipped by their exact shape, a typo
  * of a real field is still an error, and `PORT` applies when `SAMOVAR_PORT` only holds a link.
  */
 
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
-import { isServiceLink } from '../../../src/config/env.ts';
+import { isServiceLink } from '../../../src/config/sources.ts';
 import { serviceLinkEnv, shippedServiceLinks } from '../../support/kubelet-env.ts';
 
 const load = (env: Record<string, string>) => loadConfig({ argv: [], env });
