@@ -167,7 +167,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
           this.halt();
         }
       } else if (r === Outcome.HEAD) this.onHead(parser.head as RequestHead);
-      else if (r === Outcome.BODY) this.onBody(buf.subarray(parser.bodyStart, parser.bodyEnd));
+      else if (r === Outcome.BODY) this.onBody(buf, parser.bodyStart, parser.bodyEnd);
       else if (r === Outcome.END) this.onEnd();
       else this.onParseError(parser.error as ProtocolErrorCode);
     }
@@ -196,11 +196,11 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     runHandler(this.ctx.handler, res.req, res);
   }
 
-  private onBody(data: Buffer): void {
+  private onBody(buf: Buffer, start: number, end: number): void {
     const res = this.current as ServerResponse;
     const body = res.req.body;
     this.timer.refresh();
-    if (!body.push(data)) this.pause(Pause.BODY);
+    if (!body.pushRange(buf, start, end)) this.pause(Pause.BODY);
     else if (body.discarded > this.ctx.options.connections.maxUnreadBodyBytes) {
       this.closing(CloseReason.KEEPALIVE_END);
       this.halt();
