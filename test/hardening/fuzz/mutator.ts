@@ -11,6 +11,7 @@
 import { Buffer } from 'node:buffer';
 import { INTERESTING, mutate, type Mutation } from '../../support/http-gen.ts';
 import { SEEDS, smuggledRequest } from '../corpus/seeds.ts';
+import type { BatchSpec } from './batch.ts';
 
 /** mulberry32: a tiny, fast, seedable PRNG; plenty for choosing mutations. */
 export function prng(seed: number): () => number {
@@ -34,6 +35,10 @@ export interface FuzzInput {
   readonly fin: boolean;
   /** What was done, for the report of a finding. */
   readonly recipe: string;
+  /** Half-close with the last write (`socket.end(data)`: the FIN can ride on its segment). */
+  readonly endWithLast?: boolean;
+  /** A pipelined batch (batch.ts): judged by batch-oracle.ts instead of oracle.ts. */
+  readonly batch?: BatchSpec;
 }
 
 const HUGE = ['99999999999999999999', '18446744073709551616', '9007199254740993', '-1', '+1', '0x1', ''];

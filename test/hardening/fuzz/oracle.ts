@@ -373,6 +373,8 @@ export const FindingKind = {
   HANG: 'hang',
   RESET: 'reset',
   WORKER_EXIT: 'worker-exit',
+  /** A pipelined batch's answers are not the ones its requests are owed (batch-oracle.ts). */
+  BATCH: 'batch-mismatch',
 } as const;
 export type FindingKind = (typeof FindingKind)[keyof typeof FindingKind];
 

@@ -1,9 +1,10 @@
 /**
  * Runs fuzz inputs against a live cluster (the fixture entry, test/hardening/fixtures/entry.ts):
  * each input on its own connection, written in its pieces, then half-closed (or left open so the
- * server's timeouts must end it); the bytes that come back are judged by oracle.ts. Several
- * lanes run at once. A finding is kept with everything needed to replay it, and can be saved as
- * a reproducer file (`test/hardening/findings/*.json`, replayed by the fuzz test).
+ * server's timeouts must end it); the bytes that come back are judged by oracle.ts, or by
+ * batch-oracle.ts for a pipelined batch (batch.ts). Several lanes run at once. A finding is kept
+ * with everything needed to replay it, and can be saved as a reproducer file
+ * (`test/hardening/findings/*.json`, replayed by the fuzz test).
  * Must not: start or stop the cluster (the caller owns it).
  */
 
@@ -12,9 +13,12 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { ParserLimits } from '../../../src/http/request-parser.ts';
-import type { Cluster } from '../../cluster/harness.ts';
+import type { Cluster, LogLine } from '../../cluster/harness.ts';
 import { FindingKind, judge, type Exchange } from './oracle.ts';
 import { Mutator, type FuzzInput } from './mutator.ts';
+import { BatchGenerator, batchDeadlineMs, Role, type BatchSpec } from './batch.ts';
+import { judgeBatch } from './batch-oracle.ts';
+import { shrinkBatch } from './shrink.ts';
 
 /** Small limits and timeouts, so that limits are hit and timeouts end connections quickly. */
 export const FUZZ_LIMITS: ParserLimits = Object.freeze({
@@ -44,12 +48,32 @@ export const FUZZ_ENV: Readonly<Record<string, string>> = Object.freeze({
   SAMOVAR_CONNECTIONS_MAX_PIPELINED_REQUESTS: '4',
 });
 
+/** The pipelining limit of FUZZ_ENV: small, so that batches are held back often. */
+export const FUZZ_PIPELINE_LIMIT = Number(FUZZ_ENV.SAMOVAR_CONNECTIONS_MAX_PIPELINED_REQUESTS);
+
+/** The shipped default of `connections.maxPipelinedRequests` (config/defaults.json). */
+export const DEFAULT_PIPELINE_LIMIT = (
+  JSON.parse(readFileSync(new URL('../../../config/defaults.json', import.meta.url), 'utf8')) as {
+    connections: { maxPipelinedRequests: number };
+  }
+).connections.maxPipelinedRequests;
+
+/** FUZZ_ENV with the shipped pipelining limit, on one worker: the batches' second cluster. */
+export const DEFAULT_LIMIT_ENV: Readonly<Record<string, string>> = Object.freeze({
+  ...Object.fromEntries(
+    Object.entries(FUZZ_ENV).filter(([name]) => name !== 'SAMOVAR_CONNECTIONS_MAX_PIPELINED_REQUESTS'),
+  ),
+  SAMOVAR_WORKERS: '1',
+});
+
 /**
  * How long a connection may take to end: after a half-close, the lingering close (2 s) at most;
  * left open, a head or body timeout, then the lingering close. Both with a margin for a busy CI.
  */
 const FIN_DEADLINE_MS = 5_000;
 const OPEN_DEADLINE_MS = 3 * TIMEOUT_MS + 2_000 + 2_000;
+/** While shrinking, a batch that is not closed this long after its sleeps counts as a hang. */
+const SHRINK_DEADLINE_MS = 2_000;
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -60,9 +84,13 @@ export interface Finding {
   readonly input: string;
   readonly pieces: readonly number[];
   readonly fin: boolean;
+  readonly endWithLast?: boolean;
+  /** A pipelined batch: what it owes, and the pipelining limit it ran against. */
+  readonly batch?: BatchSpec;
 }
 
 export interface FuzzStats {
+  /** Mutated inputs (batches are counted in `batches`). */
   inputs: number;
   bytes: number;
   served: number;
@@ -70,10 +98,36 @@ export interface FuzzStats {
   readonly documented: Record<string, number>;
   /** Inputs whose `/smuggled-*` request llhttp also saw as a request of its own (legitimate). */
   pipelinedSmuggled: number;
+  readonly batches: BatchStats;
+}
+
+/** The pipelined batches (batch.ts) sent. */
+export interface BatchStats {
+  count: number;
+  bytes: number;
+  /** Requests sent in them (witnesses after the end not counted). */
+  requests: number;
+  /** Answers owed, and final answers received. */
+  owed: number;
+  answered: number;
+  /** Requests cut by the half-close that were refused with 400 (the others got no answer). */
+  refusedCut: number;
+  /** Batches deeper than the server's pipelining limit, and the deepest. */
+  pastLimit: number;
+  deepest: number;
+  /** Batches by how they ended (batch.ts BatchEnd), and by how they were written. */
+  readonly ends: Record<string, number>;
+  readonly splits: Record<string, number>;
+}
+
+/** How long `input`'s connection may take to end. */
+function deadlineOf(input: FuzzInput): number {
+  const base = input.fin ? FIN_DEADLINE_MS : OPEN_DEADLINE_MS;
+  return input.batch === undefined ? base : batchDeadlineMs(input.batch, base);
 }
 
 /** One input on one connection; resolves when the connection ends or the deadline passes. */
-export function exchange(port: number, input: FuzzInput): Promise<Exchange> {
+export function exchange(port: number, input: FuzzInput, deadlineMs = deadlineOf(input)): Promise<Exchange> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
     const chunks: Buffer[] = [];
@@ -86,7 +140,7 @@ export function exchange(port: number, input: FuzzInput): Promise<Exchange> {
       socket.destroy();
       resolve({ bytes: input.bytes, received: Buffer.concat(chunks), closed, reset });
     };
-    const deadline = setTimeout(() => finish(false), input.fin ? FIN_DEADLINE_MS : OPEN_DEADLINE_MS);
+    const deadline = setTimeout(() => finish(false), deadlineMs);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNRESET') reset = true;
@@ -98,9 +152,12 @@ export function exchange(port: number, input: FuzzInput): Promise<Exchange> {
 
 async function writePieces(socket: net.Socket, input: FuzzInput): Promise<void> {
   let at = 0;
+  const last = input.pieces.length - 1;
   for (const [i, length] of input.pieces.entries()) {
     if (!socket.writable) return;
-    socket.write(input.bytes.subarray(at, at + length));
+    const piece = input.bytes.subarray(at, at + length);
+    if (i === last && input.fin && input.endWithLast === true) return void socket.end(piece);
+    socket.write(piece);
     at += length;
     // Let each write leave as its own segment now and then (a timer, not just a tick).
     if (i < input.pieces.length - 1)
@@ -109,28 +166,73 @@ async function writePieces(socket: net.Socket, input: FuzzInput): Promise<void> 
   if (input.fin && socket.writable) socket.end();
 }
 
+export interface FuzzRunOptions {
+  /** The cluster's `connections.maxPipelinedRequests` (FUZZ_PIPELINE_LIMIT by default). */
+  readonly pipelineLimit?: number;
+  /** Whether a batch may be cut by the half-close past the limit (batch.ts BatchOptions). */
+  readonly cutHeldBack?: boolean;
+}
+
 export class FuzzRun {
-  readonly stats: FuzzStats = { inputs: 0, bytes: 0, served: 0, documented: {}, pipelinedSmuggled: 0 };
+  readonly stats: FuzzStats = {
+    inputs: 0,
+    bytes: 0,
+    served: 0,
+    documented: {},
+    pipelinedSmuggled: 0,
+    batches: {
+      count: 0,
+      bytes: 0,
+      requests: 0,
+      owed: 0,
+      answered: 0,
+      refusedCut: 0,
+      pastLimit: 0,
+      deepest: 0,
+      ends: {},
+      splits: {},
+    },
+  };
   readonly findings: Finding[] = [];
-  private readonly cluster: Cluster;
+  readonly cluster: Cluster;
+  /** The cluster's `connections.maxPipelinedRequests`. */
+  readonly pipelineLimit: number;
   private readonly mutator: Mutator;
+  private readonly batcher: BatchGenerator;
   private readonly tag: string;
   private next = 0;
   /** `/smuggled-*` paths the reference framing saw as requests (so the server may handle them). */
   private readonly justified = new Set<string>();
   /** Recent inputs by their unmutated smuggled path, to attribute a hit to its input. */
   private readonly recent = new Map<string, FuzzInput>();
+  /** Witness lines logged before this run began: another run's on the same cluster. */
+  private readonly earlier: ReadonlySet<LogLine>;
 
-  constructor(cluster: Cluster, seed: number) {
+  constructor(cluster: Cluster, seed: number, options: FuzzRunOptions = {}) {
     this.cluster = cluster;
+    this.pipelineLimit = options.pipelineLimit ?? FUZZ_PIPELINE_LIMIT;
     this.mutator = new Mutator(seed);
+    // Its own stream (seeded apart), so adding batch lanes does not change the mutated inputs.
+    this.batcher = new BatchGenerator(seed ^ 0x5a17b, {
+      limit: this.pipelineLimit,
+      cutHeldBack: options.cutHeldBack ?? true,
+    });
     this.tag = seed.toString(36);
+    this.earlier = new Set(cluster.events('smuggled-hit'));
   }
 
   /** Runs `lanes` connections at a time until `until()` says stop. */
   async run(lanes: number, until: () => boolean): Promise<void> {
     const lane = async (): Promise<void> => {
       while (!until()) await this.one(this.mutator.next(`${this.tag}-${this.next++}`));
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+  }
+
+  /** Runs `lanes` pipelined batches (batch.ts) at a time until `until()` says stop. */
+  async runBatches(lanes: number, until: () => boolean): Promise<void> {
+    const lane = async (): Promise<void> => {
+      while (!until()) await this.one(this.batcher.next(`${this.tag}-b${this.next++}`));
     };
     await Promise.all(Array.from({ length: lanes }, lane));
   }
@@ -142,6 +244,7 @@ export class FuzzRun {
 
   private async one(input: FuzzInput): Promise<void> {
     const x = await exchange(this.cluster.port, input);
+    if (input.batch !== undefined) return this.judgeBatch(x, input, input.batch);
     const verdict = judge(x, FUZZ_LIMITS);
     this.stats.inputs++;
     this.stats.bytes += input.bytes.length;
@@ -150,18 +253,61 @@ export class FuzzRun {
     for (const p of verdict.reference) if (p.startsWith('/smuggled-')) this.justified.add(p);
     if (verdict.served.some((p) => p.startsWith('/smuggled-'))) this.stats.pipelinedSmuggled++;
     for (const f of verdict.findings) this.record(f.kind, f.detail, input);
-    this.recent.set(`/smuggled-${input.id}`, input);
+    this.remember(`/smuggled-${input.id}`, input);
+  }
+
+  private judgeBatch(x: Exchange, input: FuzzInput, spec: BatchSpec): void {
+    const verdict = judgeBatch(x, spec);
+    const s = this.stats.batches;
+    const depth = spec.requests.filter((r) => r.role !== Role.AFTER).length;
+    s.count++;
+    s.bytes += input.bytes.length;
+    s.requests += depth;
+    s.owed += verdict.owed;
+    s.answered += verdict.answered;
+    if (verdict.refusedCut) s.refusedCut++;
+    if (depth > spec.limit) s.pastLimit++;
+    s.deepest = Math.max(s.deepest, depth);
+    s.ends[spec.end] = (s.ends[spec.end] ?? 0) + 1;
+    s.splits[spec.split] = (s.splits[spec.split] ?? 0) + 1;
+    for (const f of verdict.findings) this.record(f.kind, f.detail, input);
+    // Its witnesses (requests after the end, requests hidden in bodies), for checkLog.
+    for (const m of input.bytes.toString('latin1').matchAll(/\/smuggled-[^ ]+/g)) this.remember(m[0], input);
+  }
+
+  private remember(path: string, input: FuzzInput): void {
+    this.recent.set(path, input);
     if (this.recent.size > 5_000) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   private record(kind: FindingKind, detail: string, input: FuzzInput): void {
-    const { id, recipe, pieces, fin } = input;
-    this.findings.push({ kind, detail, id, recipe, input: input.bytes.toString('base64'), pieces, fin });
+    this.findings.push(findingOf(kind, detail, input));
+  }
+
+  /**
+   * A smaller batch that still fails as `finding` did (shrink.ts), as a finding of its own;
+   * null when the finding is not a batch's or did not fail again.
+   */
+  async shrink(finding: Finding, budget?: number): Promise<Finding | null> {
+    const input = inputOf(finding);
+    if (input.batch === undefined) return null;
+    let detail = '';
+    const fails = async (candidate: FuzzInput): Promise<boolean> => {
+      const spec = candidate.batch as BatchSpec;
+      const x = await exchange(this.cluster.port, candidate, batchDeadlineMs(spec, SHRINK_DEADLINE_MS));
+      const same = judgeBatch(x, spec).findings.find((f) => f.kind === finding.kind);
+      if (same !== undefined) detail = same.detail;
+      return same !== undefined;
+    };
+    const { input: smallest, tries } = await shrinkBatch(input, fails, budget);
+    if (smallest === input) return null;
+    return findingOf(finding.kind, `${detail} (shrunk from ${finding.id} in ${tries} replays)`, smallest);
   }
 
   /**
    * The log-side oracles, checked after the exchanges: no worker exited, and every
-   * `smuggled-hit` the workers logged was a request the reference framing saw too.
+   * `smuggled-hit` the workers logged since this run began was a request the reference framing
+   * saw too (a batch's witnesses are never justified: nothing after its end may be handled).
    */
   checkLog(): void {
     for (const line of this.cluster.events('exit')) {
@@ -169,15 +315,25 @@ export class FuzzRun {
     }
     const reported = new Set(this.findings.map((f) => `/smuggled-${f.id}`));
     for (const line of this.cluster.events('smuggled-hit')) {
+      if (this.earlier.has(line)) continue;
       const path = String(line.path);
       if (this.justified.has(path) || reported.has(path)) continue;
       const target = Buffer.from(`${path} `, 'latin1');
       const input = this.recent.get(path) ?? [...this.recent.values()].find((i) => i.bytes.includes(target));
-      const detail = `the worker handled ${path}, which the reference never saw as a request`;
+      const detail =
+        input?.batch === undefined
+          ? `the worker handled ${path}, which the reference never saw as a request`
+          : `the worker handled ${path}, which came after the batch's end or inside a body`;
       if (input === undefined) this.findings.push(logFinding(FindingKind.SMUGGLED, detail));
       else this.record(FindingKind.SMUGGLED, detail, input);
     }
   }
+}
+
+function findingOf(kind: FindingKind, detail: string, input: FuzzInput): Finding {
+  const { id, recipe, pieces, fin, endWithLast, batch } = input;
+  const bytes = input.bytes.toString('base64');
+  return { kind, detail, id, recipe, input: bytes, pieces, fin, endWithLast, batch };
 }
 
 function logFinding(kind: FindingKind, detail: string): Finding {
@@ -211,14 +367,11 @@ export function loadReproducers(dir = FINDINGS_DIR): FuzzInput[] {
   } catch {
     return [];
   }
-  return names.map((name) => {
-    const f = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Finding;
-    return {
-      id: f.id,
-      bytes: Buffer.from(f.input, 'base64'),
-      pieces: f.pieces,
-      fin: f.fin,
-      recipe: f.recipe,
-    };
-  });
+  return names.map((name) => inputOf(JSON.parse(readFileSync(join(dir, name), 'utf8')) as Finding));
+}
+
+/** The input a finding was found with, to replay or shrink it. */
+export function inputOf(f: Finding): FuzzInput {
+  const { id, pieces, fin, recipe, endWithLast, batch } = f;
+  return { id, bytes: Buffer.from(f.input, 'base64'), pieces, fin, recipe, endWithLast, batch };
 }
