@@ -56,8 +56,15 @@ export abstract class ConnectionOutput implements ResponseHost {
   protected halted = false;
   protected pauseMask = 0;
   protected writeBlocked = false;
-  /** Write-buffer length when a write timer started, to tell a slow reader from a dead one. */
+  /** `bytesTaken` when the write (or linger) window started: a slow reader from a dead one. */
   protected writeMark = 0;
+  /**
+   * The send-rate window (`timeouts.minSendRateBytesPerSecond`): when it started (-1: none) and
+   * `bytesTaken` then. It spans every block of one busy stretch, because a reader fast enough to
+   * drain the buffer now and then, but slow on average, never lets the write timer fire.
+   */
+  protected rateSince = -1;
+  private rateMark = 0;
   /**
    * While one read is parsed, answers are gathered here and written once after it: a pipelined
    * batch leaves in one write(2), as one latin1 string when every piece is one (the usual case),
@@ -84,6 +91,7 @@ export abstract class ConnectionOutput implements ResponseHost {
   protected abstract settle(): void;
   abstract beginClose(): void;
   abstract closing(reason: CloseReason): void;
+  abstract cut(reason: CloseReason): void;
   protected abstract pause(reason: number): void;
   protected abstract unpause(reason: number): void;
 
@@ -246,8 +254,32 @@ export abstract class ConnectionOutput implements ResponseHost {
     const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
     if (ok || this.writeBlocked) return;
     this.writeBlocked = true;
-    this.writeMark = this.socket.writableLength;
+    const taken = bytesTaken(this.socket);
+    this.writeMark = taken;
     this.pause(Pause.WRITE);
+    this.checkSendRate(taken);
+  }
+
+  /**
+   * At each block: over a window of at least `writeTimeoutMs`, the client must have taken
+   * `minSendRateBytesPerSecond` on average, else it is cut (a large answer read a byte at a time).
+   */
+  private checkSendRate(taken: number): void {
+    const t = this.ctx.options.timeouts;
+    if (t.minSendRateBytesPerSecond === 0) return;
+    const now = performance.now();
+    if (this.rateSince < 0) {
+      this.rateSince = now;
+      this.rateMark = taken;
+      return;
+    }
+    const elapsed = now - this.rateSince;
+    if (elapsed < t.writeTimeoutMs) return;
+    if (taken - this.rateMark < (t.minSendRateBytesPerSecond * elapsed) / 1000) {
+      return this.cut(CloseReason.WRITE_TIMEOUT);
+    }
+    this.rateSince = now;
+    this.rateMark = taken;
   }
 
   private writeResponse(head: string | Buffer, body: Uint8Array | null): void {
@@ -301,4 +333,19 @@ export abstract class ConnectionOutput implements ResponseHost {
     this.drainWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/**
+ * Bytes the kernel has taken from this socket so far, to the byte: what Node handed to libuv
+ * less what libuv still queues. `writableLength` moves only when a whole write completes, and
+ * one `send()` of 64 MiB is one write: a client reading it steadily but slowly looked stalled.
+ * Both counters are Node's own (net.Socket and its handle, stable since Node 0.x, as http2 and
+ * tls read them); without them, whole writes are counted as before.
+ */
+export function bytesTaken(socket: Socket): number {
+  const s = socket as Socket & { _bytesDispatched?: unknown; _handle?: { writeQueueSize?: unknown } | null };
+  const dispatched = s._bytesDispatched;
+  const queued = s._handle?.writeQueueSize;
+  if (typeof dispatched === 'number' && typeof queued === 'number') return dispatched - queued;
+  return (socket.bytesWritten ?? 0) - socket.writableLength;
 }

@@ -18,10 +18,11 @@
 
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import type { TimeoutCode } from './options.ts';
 import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../http/errors.ts';
 import { BodyKind, RequestHead } from '../http/request-head.ts';
 import { Outcome, RequestParser } from '../http/request-parser.ts';
-import { ConnectionOutput, Pause, type ConnectionContext } from './connection-output.ts';
+import { bytesTaken, ConnectionOutput, Pause, type ConnectionContext } from './connection-output.ts';
 import { CloseReason, ConnState, type Stateful } from './connection-state.ts';
 import { ConnectionTimer, TimerKind, type TimerOwner } from './connection-timer.ts';
 import { runHandler } from './handler.ts';
@@ -43,6 +44,13 @@ export type { ConnectionContext } from './connection-output.ts';
  */
 export const LINGER_MS = 2_000;
 export const LINGER_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The 408 answers' reasons, by the code the error hook hears. */
+const TIMEOUT_TEXT: Readonly<Record<TimeoutCode, string>> = {
+  HEADERS_TIMEOUT: 'Request header timeout',
+  BODY_TIMEOUT: 'Request body timeout',
+  REQUEST_TIMEOUT: 'Request timeout',
+};
 
 /** Stands in for a request whose head never parsed, so its error answer has an exchange. */
 const UNPARSED_HEAD = new RequestHead();
@@ -68,6 +76,16 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   private lastHead: RequestHead | null = null;
   /** Why this connection is closing; the first reason decided wins (a metrics label). */
   private closeReason: CloseReason | null = null;
+  /**
+   * The request deadline (`timeouts.requestTimeoutMs`): what the request being received may
+   * still spend waiting on the client, -1 between requests. It runs only while the connection
+   * waits for the client's bytes (`waitingSince` ≥ 0), not while Samovar holds reading back (a
+   * slow handler, a full queue, `100 Continue` not yet sent): the client is not late then.
+   */
+  private receiveLeft = -1;
+  private waitingSince = -1;
+  /** Body bytes came since the body timer was armed: it starts again from now. */
+  private bodyMoved = false;
 
   /** `performance.now()` at accept: eviction at the cap takes the oldest first. */
   readonly openedAt = performance.now();
@@ -161,9 +179,15 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
         this.headStarted = this.current === null && parser.inMessage;
         this.pending = null;
         // The client had ended its side: what it sent is all parsed, and nothing more can come.
+        // A request it cut inside its body (one the pipelining limit had held back) fails the
+        // handler's read, as `onPeerEnd` does for the request being read then.
         if (this.peerEnded) {
+          const cur = this.current;
+          if (cur !== null && !cur.req.body.complete)
+            cur.req.body.fail(new RequestAbortedError('client closed before the body ended'));
           this.current = null;
           this.headStarted = false;
+          this.received();
           this.halt();
         }
       } else if (r === Outcome.HEAD) this.onHead(parser.head as RequestHead);
@@ -199,7 +223,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   private onBody(buf: Buffer, start: number, end: number): void {
     const res = this.current as ServerResponse;
     const body = res.req.body;
-    this.timer.refresh();
+    this.bodyMoved = true;
     if (!body.pushRange(buf, start, end)) this.pause(Pause.BODY);
     else if (body.discarded > this.ctx.options.connections.maxUnreadBodyBytes) {
       this.closing(CloseReason.KEEPALIVE_END);
@@ -210,6 +234,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   private onEnd(): void {
     const res = this.current;
     this.current = null;
+    this.received();
     if (res === null) return;
     res.req.body.end();
     if (res.forceClose || res.closeAfter) {
@@ -236,6 +261,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const cur = this.current;
     this.current = null;
     this.headStarted = false;
+    this.received();
     let target: ServerResponse | null = null;
     if (cur !== null && !cur.req.body.complete) {
       cur.req.body.fail(new HttpError(status, text));
@@ -259,7 +285,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     if (this.queue.length === 0) this.beginClose();
   }
 
-  private report(code: ProtocolErrorCode | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT', requestId: string): void {
+  private report(code: ProtocolErrorCode | TimeoutCode, requestId: string): void {
     try {
       this.ctx.onProtocolError(code, this.remote, requestId);
     } catch {
@@ -286,6 +312,8 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       !this.halted
     ) {
       this.setState(ConnState.IDLE);
+      // An idle client is not a slow one: the next busy stretch measures its rate afresh.
+      this.rateSince = -1;
     }
     this.updateTimer();
   }
@@ -294,17 +322,69 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const s = this.state;
     if (s === ConnState.LINGER || s === ConnState.CLOSED) return;
     const t = this.ctx.options.timeouts;
+    const cur = this.current;
+    if (
+      !this.writeBlocked &&
+      s === ConnState.ACTIVE &&
+      this.pauseMask === 0 &&
+      !this.halted &&
+      cur !== null &&
+      !cur.req.body.complete &&
+      !(cur.expectContinue && !cur.continueSent)
+    ) {
+      return this.waitFor(TimerKind.BODY, t.bodyTimeoutMs);
+    }
+    if (
+      !this.writeBlocked &&
+      s === ConnState.ACTIVE &&
+      this.pauseMask === 0 &&
+      !this.halted &&
+      this.headStarted
+    ) {
+      return this.waitFor(TimerKind.HEAD, t.headersTimeoutMs);
+    }
+    if (this.waitingSince >= 0) this.stopWaiting();
     if (this.writeBlocked) return this.timer.arm(TimerKind.WRITE, t.writeTimeoutMs);
     if (s === ConnState.IDLE || (s === ConnState.NEW && this.ctx.draining)) {
       return this.timer.arm(TimerKind.IDLE, this.ctx.draining ? this.ctx.drainGraceMs : t.idleTimeoutMs);
     }
     if (s === ConnState.NEW) return this.timer.arm(TimerKind.HEAD, t.headersTimeoutMs);
-    if (this.pauseMask !== 0 || this.halted) return this.timer.arm(TimerKind.NONE, 0);
-    const cur = this.current;
-    if (cur !== null && !cur.req.body.complete && !(cur.expectContinue && !cur.continueSent)) {
-      return this.timer.arm(TimerKind.BODY, t.bodyTimeoutMs);
+    this.timer.arm(TimerKind.NONE, 0);
+  }
+
+  /**
+   * Waiting on the client for the rest of a request: the head timer (from the head's first
+   * byte, never reset) or the body timer (from the last body bytes), each cut short by what is
+   * left of the request deadline. Reads the clock only here, while a request is incomplete.
+   */
+  private waitFor(kind: TimerKind, ms: number): void {
+    const now = performance.now();
+    if (this.waitingSince < 0) {
+      if (this.receiveLeft < 0) this.receiveLeft = this.ctx.options.timeouts.requestTimeoutMs;
+      this.waitingSince = now;
     }
-    this.timer.arm(this.headStarted ? TimerKind.HEAD : TimerKind.NONE, t.headersTimeoutMs);
+    if (kind === this.timer.kind && !(kind === TimerKind.BODY && this.bodyMoved)) return;
+    this.bodyMoved = false;
+    const left = this.receiveLeft - (now - this.waitingSince);
+    this.timer.restart(kind, Math.max(1, Math.min(ms, Math.ceil(left))));
+  }
+
+  /** The connection stops waiting on the client: the deadline stops running. */
+  private stopWaiting(): void {
+    this.receiveLeft -= performance.now() - this.waitingSince;
+    this.waitingSince = -1;
+  }
+
+  /** The request being received is complete (or failed): the next one gets a deadline of its own. */
+  private received(): void {
+    this.receiveLeft = -1;
+    this.waitingSince = -1;
+    this.bodyMoved = false;
+  }
+
+  /** Whether the request deadline, not the head or body timer, is what ran out. */
+  private deadlinePassed(): boolean {
+    return this.waitingSince >= 0 && this.receiveLeft - (performance.now() - this.waitingSince) < 1;
   }
 
   onTimeout(kind: TimerKind): void {
@@ -317,20 +397,32 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       return this.beginClose();
     }
     if (kind === TimerKind.WRITE || kind === TimerKind.LINGER) return this.checkWriteProgress(kind);
-    const head = kind === TimerKind.HEAD;
+    const code = this.deadlinePassed()
+      ? 'REQUEST_TIMEOUT'
+      : kind === TimerKind.HEAD
+        ? 'HEADERS_TIMEOUT'
+        : 'BODY_TIMEOUT';
     this.closing(CloseReason.TIMEOUT);
-    const id = this.failRequest(408, head ? 'Request header timeout' : 'Request body timeout', null);
-    this.report(head ? 'HEADERS_TIMEOUT' : 'BODY_TIMEOUT', id);
+    const id = this.failRequest(408, TIMEOUT_TEXT[code], null);
+    this.report(code, id);
     this.settle();
   }
 
-  /** A client still reading, however slowly, gets more time; one that stopped is cut. */
+  /**
+   * A client still reading gets more time, if it took at least `minSendRateBytesPerSecond` over
+   * the window (any progress while lingering); one that stopped, or reads a large answer a byte
+   * at a time, is cut.
+   */
   private checkWriteProgress(kind: TimerKind): void {
-    const left = this.socket.writableLength;
-    if (left > 0 && left < this.writeMark) {
-      this.writeMark = left;
-      const ms = kind === TimerKind.LINGER ? LINGER_MS : this.ctx.options.timeouts.writeTimeoutMs;
-      return this.timer.restart(kind, ms);
+    const t = this.ctx.options.timeouts;
+    const taken = bytesTaken(this.socket);
+    const need =
+      kind === TimerKind.WRITE
+        ? Math.max(1, Math.floor((t.minSendRateBytesPerSecond * t.writeTimeoutMs) / 1000))
+        : 1;
+    if (this.socket.writableLength > 0 && taken - this.writeMark >= need) {
+      this.writeMark = taken;
+      return this.timer.restart(kind, kind === TimerKind.LINGER ? LINGER_MS : t.writeTimeoutMs);
     }
     this.cut(kind === TimerKind.WRITE ? CloseReason.WRITE_TIMEOUT : CloseReason.CLIENT);
   }
@@ -341,7 +433,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   }
 
   /** Destroys the socket now, for `reason` (drain deadline, write timeout, socket error). */
-  cut(reason: CloseReason): void {
+  override cut(reason: CloseReason): void {
     this.closing(reason);
     this.socket.destroy();
   }
@@ -363,7 +455,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.gathering = false;
     this.flushGathered();
     this.pauseMask = 0;
-    this.writeMark = this.socket.writableLength + 1;
+    this.writeMark = bytesTaken(this.socket);
     this.socket.end();
     this.socket.resume();
     this.timer.restart(TimerKind.LINGER, LINGER_MS);

@@ -25,6 +25,7 @@ export {
   type ErrorHook,
   type ErrorContext,
   type ProtocolErrorHook,
+  type TimeoutCode,
   type ResponseHook,
   type RequestIdSource,
   type AcceptErrorHook,

@@ -112,6 +112,27 @@ describe('pipelining', () => {
     expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `d${i}`));
   });
 
+  it('refuses a held-back request whose body the half-close cut, then closes (no hang)', async () => {
+    const h = new Router()
+      .get('/s', async (_req, res) => {
+        await sleep(20);
+        res.send('slow');
+      })
+      .post('/b', async (req, res) => res.send(await req.body.text()));
+    const { port } = await startServer(h.handler(), { connections: { maxPipelinedRequests: 1 } });
+    // Found by the batch fuzzer: the POST waits behind the limit, its body cut by the FIN.
+    const batch = `${get('/s')}POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc`;
+    for (const split of [batch.length, 7, 1]) {
+      const c = await RawClient.connect(port, { allowHalfOpen: true });
+      for (let i = 0; i < batch.length; i += split) c.write(batch.slice(i, i + split));
+      c.socket.end();
+      await c.readToEnd(3_000);
+      const rs = await c.responses(2);
+      expect(rs.map((r) => r.status)).toEqual([200, 400]);
+      expect(rs[0]?.body.toString()).toBe('slow');
+    }
+  });
+
   it('handles pipelined requests with bodies, in one write or byte by byte', async () => {
     const { port } = await startServer(delayed().handler());
     const req = (body: string): string =>
