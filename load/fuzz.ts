@@ -24,14 +24,12 @@ import {
 } from '../test/hardening/fuzz/runner.ts';
 import { startHardeningCluster } from '../test/hardening/support/cluster.ts';
 
-const USAGE = `Usage: npm run fuzz -- [--minutes N] [--seed S] [--lanes L] [--batch-lanes B] [--skip-known-hang]
+const USAGE = `Usage: npm run fuzz -- [--minutes N] [--seed S] [--lanes L] [--batch-lanes B]
 
   --minutes N         how long to fuzz (default 1; fractions allowed)
   --seed S            PRNG seed (default: random; printed, so a run can be repeated)
   --lanes L           connections at a time for mutated inputs (default 16; 0: none)
   --batch-lanes B     connections at a time for pipelined batches (default 4; 0: none)
-  --skip-known-hang   no batch cut by the half-close past the pipelining limit (a known
-                      engine hang, docs/hardening.md), so the run looks for anything else
   --findings DIR      where reproducers go (default test/hardening/findings/, which the
                       fuzz test replays)`;
 
@@ -46,7 +44,6 @@ interface Options {
   seed: number;
   lanes: number;
   batchLanes: number;
-  skipKnownHang: boolean;
   findingsDir: string | undefined;
 }
 
@@ -57,7 +54,6 @@ function options(): Options {
       seed: { type: 'string' },
       lanes: { type: 'string' },
       'batch-lanes': { type: 'string' },
-      'skip-known-hang': { type: 'boolean' },
       findings: { type: 'string' },
     },
   });
@@ -66,7 +62,6 @@ function options(): Options {
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed),
     lanes: Number(values.lanes ?? '16'),
     batchLanes: Number(values['batch-lanes'] ?? '4'),
-    skipKnownHang: values['skip-known-hang'] === true,
     findingsDir: values.findings,
   };
   const lanesOk = Number.isInteger(o.lanes) && Number.isInteger(o.batchLanes) && o.lanes + o.batchLanes >= 1;
@@ -84,10 +79,9 @@ async function main(): Promise<void> {
     startHardeningCluster({ env: FUZZ_ENV }),
     deep ? startHardeningCluster({ env: DEFAULT_LIMIT_ENV }) : null,
   ]);
-  const cutHeldBack = !o.skipKnownHang;
-  const runs = [new FuzzRun(cluster, o.seed, { cutHeldBack })];
+  const runs = [new FuzzRun(cluster, o.seed)];
   if (shipped !== null)
-    runs.push(new FuzzRun(shipped, o.seed + 1, { pipelineLimit: DEFAULT_PIPELINE_LIMIT, cutHeldBack }));
+    runs.push(new FuzzRun(shipped, o.seed + 1, { pipelineLimit: DEFAULT_PIPELINE_LIMIT }));
   const clusters = [cluster, shipped].filter((c): c is Cluster => c !== null);
   const started = Date.now();
   const endAt = started + o.minutes * 60_000;
@@ -168,7 +162,6 @@ function report(runs: readonly FuzzRun[], shrunk: readonly Finding[], o: Options
     seconds: Math.round(seconds),
     lanes: o.lanes,
     batchLanes: o.batchLanes,
-    skipKnownHang: o.skipKnownHang,
     inputs: s.inputs,
     inputsPerSecond: Math.round(s.inputs / seconds),
     bytes: s.bytes,

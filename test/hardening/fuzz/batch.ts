@@ -63,11 +63,6 @@ export interface BatchOptions {
   /** The server's pipelining limit. */
   readonly limit: number;
   readonly maxDepth?: number;
-  /**
-   * Whether a `cut` batch may place its cut request past the limit (held back when the FIN
-   * comes). Off in `npm test` while the engine hangs on that case (docs/hardening.md).
-   */
-  readonly cutHeldBack?: boolean;
 }
 
 /** The deepest batch by default: well past the default limit (16). */
@@ -124,7 +119,7 @@ export class BatchGenerator {
 
   constructor(seed: number, options: BatchOptions) {
     this.rnd = prng(seed);
-    this.options = { maxDepth: MAX_DEPTH, cutHeldBack: true, ...options };
+    this.options = { maxDepth: MAX_DEPTH, ...options };
   }
 
   int(n: number): number {
@@ -141,11 +136,10 @@ export class BatchGenerator {
 
   /** The next batch as a fuzz input; `id` must be unique in the run. */
   next(id: string): FuzzInput {
-    const { limit, maxDepth, cutHeldBack } = this.options;
+    const { limit, maxDepth } = this.options;
     const end = this.nextEnd();
     // A quarter within the limit, the rest past it (held back until answers drain).
     let depth = this.chance(0.25) ? 1 + this.int(limit) : limit + 1 + this.int(Math.max(1, maxDepth - limit));
-    if (end === BatchEnd.CUT && !cutHeldBack) depth = Math.min(depth, limit);
     // The request that ends the batch (the close one, the invalid one, the cut one) is the last.
     if (end === BatchEnd.CLOSE) depth = 1 + this.int(depth);
     const requests: BatchRequest[] = [];

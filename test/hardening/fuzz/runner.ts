@@ -169,8 +169,6 @@ async function writePieces(socket: net.Socket, input: FuzzInput): Promise<void> 
 export interface FuzzRunOptions {
   /** The cluster's `connections.maxPipelinedRequests` (FUZZ_PIPELINE_LIMIT by default). */
   readonly pipelineLimit?: number;
-  /** Whether a batch may be cut by the half-close past the limit (batch.ts BatchOptions). */
-  readonly cutHeldBack?: boolean;
 }
 
 export class FuzzRun {
@@ -213,10 +211,7 @@ export class FuzzRun {
     this.pipelineLimit = options.pipelineLimit ?? FUZZ_PIPELINE_LIMIT;
     this.mutator = new Mutator(seed);
     // Its own stream (seeded apart), so adding batch lanes does not change the mutated inputs.
-    this.batcher = new BatchGenerator(seed ^ 0x5a17b, {
-      limit: this.pipelineLimit,
-      cutHeldBack: options.cutHeldBack ?? true,
-    });
+    this.batcher = new BatchGenerator(seed ^ 0x5a17b, { limit: this.pipelineLimit });
     this.tag = seed.toString(36);
     this.earlier = new Set(cluster.events('smuggled-hit'));
   }
