@@ -7,12 +7,15 @@ export {
   createLogger,
   droppedLines,
   installFatalHandlers,
+  setOnStall,
   stdoutDestination,
   type Logger,
   type LoggerOptions,
   type LogLevel,
   type LastWords,
+  type WaitHook,
 } from './logger.ts';
-export { LineSink, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
+export { LineSink, MAX_BUFFERED_BYTES, OnStall, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
+export { nonBlockingStdout, StdoutKind, type LogDescriptor } from './stdout-descriptor.ts';
 export { RequestIds, isSafeRequestId, bootPrefix, MAX_REQUEST_ID_LENGTH } from './request-id.ts';
 export { AccessLog, AccessMode, ACCESS_EVENT, roundMs, type AccessRecord } from './access.ts';

@@ -14,18 +14,24 @@
  *   written alone. A stream socket gets the same 4 KiB writes (the best a writer can do: sockets
  *   promise no atomicity). On a file or a character device (`>` redirection, /dev/null) writes go
  *   up to 64 KiB, still ending at newlines.
- * - A reader that falls behind: on a blocking descriptor the write waits, and with it the event
- *   loop — as nginx's log writes and pino's default (synchronous) destination do; a log reader
- *   that stops for good stops the worker, so it must be a real consumer (a terminal, a file,
- *   Docker's log driver, journald). On a non-blocking descriptor (EAGAIN; libuv makes a pipe
- *   non-blocking for every process sharing it once any of them touches `process.stdout`) the
- *   lines stay buffered and are retried every 10 ms, up to `maxBufferedBytes`; past that new
- *   lines are dropped and counted, and one `log-dropped` warn line says how many once writing
- *   works again.
+ * - A reader that falls behind or stops: the descriptor is non-blocking (stdout-descriptor.ts), so
+ *   a full pipe answers EAGAIN and the process is never stuck inside write(2). The lines stay
+ *   buffered, up to `maxBufferedBytes` (1 MiB), and are retried at the end of every turn that adds
+ *   lines and every 10 ms. When a line does not fit, `onStall` decides:
+ *     `drop` (the primary always; a worker by default): the line is dropped and counted, and one
+ *       `log-dropped` warn line says how many once writing works again — a bounded queue, and the
+ *       event loop keeps running;
+ *     `block` (a worker with `log.onStall: block`): the process waits for the reader, as nginx's
+ *       log writes do — nothing is lost, nothing else runs. It sleeps between attempts (1 ms,
+ *       doubling to 16 ms; back to 1 ms whenever the reader took something) and calls `onWait`
+ *       every `onWaitEveryMs`, which a worker uses to tell the primary it is waiting, not hung.
+ *   Why not a thread that may block for the primary: `process.exit` joins worker threads, and one
+ *   stuck in write(2) on a stalled pipe keeps the process from ever exiting (tried on Node 24).
  * - Errors: EPIPE or EBADF (no reader, no descriptor) end logging quietly; any other (ENOSPC,
  *   EIO) drops the lines waiting, counts them, and logging goes on.
- * - `flushSync()` writes everything now (waiting out EAGAIN up to a second); it runs on `exit`,
- *   so `process.exit` and the fatal handler lose nothing.
+ * - `flushSync()` writes everything now; it runs on `exit`, so `process.exit` and the fatal
+ *   handler lose nothing. With `drop` it waits out a stalled reader for a second at most; with
+ *   `block` for as long as it takes.
  * Must not: split a line across writes (except one longer than a pipe's atomic size), or throw.
  */
 
@@ -34,6 +40,8 @@ import { fstatSync, writeSync } from 'node:fs';
 
 /** POSIX PIPE_BUF on Linux: the largest pipe write that is never interleaved with another. */
 export const PIPE_BUF_BYTES = 4096;
+/** What a process keeps while its reader is stalled: ~3,000 access lines, a burst of a busy worker. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Largest write to a file or character device. */
 const FILE_WRITE_BYTES = 64 * 1024;
 const INITIAL_BYTES = 64 * 1024;
@@ -41,15 +49,26 @@ const INITIAL_BYTES = 64 * 1024;
 const TURN_TEXT_MAX = 64 * 1024;
 const RETRY_MS = 10;
 const EXIT_WAIT_MS = 1000;
+/** A waiting sink sleeps this long after an attempt that moved bytes, doubling up to the most. */
+const WAIT_MIN_MS = 1;
+const WAIT_MAX_MS = 16;
+/** How often a waiting sink calls `onWait`, unless told (a worker passes its heartbeat interval). */
+const WAIT_NOTICE_MS = 1000;
 const NEWLINE = 0x0a;
+
+/** What a full buffer does with the next line: drop it (and count), or wait for the reader. */
+export const OnStall = { DROP: 'drop', BLOCK: 'block' } as const;
+export type OnStall = (typeof OnStall)[keyof typeof OnStall];
 
 export interface LineSinkOptions {
   /** The descriptor to write; 1 (stdout) unless a test passes another. */
   readonly fd?: number;
   /** Largest single write; by default PIPE_BUF for pipes and sockets, 64 KiB otherwise. */
   readonly maxWrite?: number;
-  /** Bytes kept while the descriptor would block; lines beyond are dropped and counted. */
+  /** Bytes kept while the descriptor would block (default MAX_BUFFERED_BYTES). */
   readonly maxBufferedBytes?: number;
+  /** What a full buffer does (default `drop`); changeable later through `onStall`. */
+  readonly onStall?: OnStall;
   /** Flush synchronously on the process's `exit` (default true; tests with many sinks turn it off). */
   readonly flushOnExit?: boolean;
 }
@@ -58,14 +77,29 @@ export class LineSink {
   readonly fd: number;
   readonly maxWrite: number;
   private readonly maxBuffered: number;
+  onStall: OnStall;
+  /** Called every `onWaitEveryMs` while the sink waits for its reader (`block`, or at exit). */
+  onWait: (() => void) | null = null;
+  onWaitEveryMs = WAIT_NOTICE_MS;
   /** Lines of this turn, not encoded yet: appending to a string is cheaper than a copy a line. */
   private text = '';
-  /** Encoded bytes not written yet (the descriptor would block, or a turn's tail). */
+  /**
+   * Encoded bytes not written yet (the descriptor would block, or a turn's tail): `buf[head, used)`.
+   * A partial write moves `head`; the bytes are moved to the front only when the tail is out of
+   * room. (Moving them after every partial write copied up to 1 MiB a turn behind a slow reader:
+   * a worker behind `| pino-pretty` served 13 k requests/s instead of 20 k and dropped 18 k lines
+   * the reader could have taken.)
+   */
   private buf: Buffer;
+  private head = 0;
   private used = 0;
   private scheduled = false;
+  /** The last write met EAGAIN: bytes are waiting for the reader. */
+  private blocked = false;
   private retry: NodeJS.Timeout | null = null;
   private broken = false;
+  /** Bytes written in all: a waiting sink sees from it whether the reader took anything. */
+  private written = 0;
   /** Lines dropped since the last notice (the buffer was full while the reader was stalled). */
   private droppedSinceNotice = 0;
   /** Lines dropped in all, for tests and operators. */
@@ -76,7 +110,8 @@ export class LineSink {
   constructor(options: LineSinkOptions = {}) {
     this.fd = options.fd ?? 1;
     this.maxWrite = options.maxWrite ?? defaultMaxWrite(this.fd);
-    this.maxBuffered = Math.max(options.maxBufferedBytes ?? 8 * 1024 * 1024, this.maxWrite);
+    this.maxBuffered = Math.max(options.maxBufferedBytes ?? MAX_BUFFERED_BYTES, this.maxWrite);
+    this.onStall = options.onStall ?? OnStall.DROP;
     this.buf = Buffer.allocUnsafe(Math.min(INITIAL_BYTES, this.maxBuffered));
     if (options.flushOnExit ?? true) process.on('exit', () => this.flushSync());
   }
@@ -86,17 +121,16 @@ export class LineSink {
     if (this.broken) return true;
     // Characters stand for bytes here (exact for ASCII, the usual case); the cap is a bound on
     // memory, not a promise to the byte. Lines are dropped only while the reader is stalled.
-    if (this.used + this.text.length + line.length > this.maxBuffered) {
-      if (this.retry === null) this.flushNow();
-      if (this.retry !== null && this.used + this.text.length + line.length > this.maxBuffered) {
-        this.dropped++;
-        this.droppedSinceNotice++;
-        return true;
-      }
+    if (!this.fits(line.length) && !this.makeRoom(line.length)) {
+      this.dropped++;
+      this.droppedSinceNotice++;
+      return true;
     }
     this.text += line;
     if (this.text.length >= TURN_TEXT_MAX) this.flushNow();
-    else if (!this.scheduled && this.retry === null) {
+    else if (!this.scheduled) {
+      // Also while blocked: one attempt a turn is what a reader that keeps up costs anyway, and
+      // a reader that is merely slower than a burst gets the lines as soon as it has room.
       this.scheduled = true;
       setImmediate(flushTurn, this);
     }
@@ -105,7 +139,7 @@ export class LineSink {
 
   /** Bytes waiting to be written. */
   get pendingBytes(): number {
-    return this.used + Buffer.byteLength(this.text);
+    return this.used - this.head + Buffer.byteLength(this.text);
   }
 
   /**
@@ -118,14 +152,39 @@ export class LineSink {
     return ok;
   }
 
+  /** Writes everything before returning: waits out a stalled reader (a second at most with `drop`). */
+  flushSync(): void {
+    const waitMs = this.onStall === OnStall.BLOCK ? Infinity : EXIT_WAIT_MS;
+    this.waitFor((flushed) => flushed, Date.now() + waitMs);
+  }
+
+  retryNow(): void {
+    this.retry = null;
+    if (this.blocked) this.flushNow();
+  }
+
+  /** Whether a line of `chars` characters may be queued: it fits under the cap, or nothing waits. */
+  private fits(chars: number): boolean {
+    const pending = this.used - this.head + this.text.length;
+    return pending + chars <= this.maxBuffered || pending === 0;
+  }
+
+  /** The buffer is full: write what the reader takes now; with `block`, wait until the line fits. */
+  private makeRoom(chars: number): boolean {
+    // Known blocked: the armed retry or the turn's end tries again; no system call a line.
+    if (!this.blocked) this.flushNow();
+    if (this.fits(chars) || this.onStall === OnStall.DROP) return this.fits(chars);
+    this.waitFor(() => this.fits(chars), Infinity);
+    return true;
+  }
+
   private flushNow(): boolean {
     this.scheduled = false;
     if (this.broken) return true;
-    // Blocked: the armed retry writes (this turn's text waits, bounded by the cap).
-    if (this.retry !== null) return false;
     this.encode();
-    if (this.used === 0 && this.droppedSinceNotice === 0) return true;
+    if (this.used === this.head && this.droppedSinceNotice === 0) return true;
     const done = this.writeOut() && this.noticeDrops();
+    this.blocked = !done;
     if (!done && this.retry === null) {
       this.retry = setTimeout(retryFlush, RETRY_MS, this);
       this.retry.unref();
@@ -133,19 +192,34 @@ export class LineSink {
     return done;
   }
 
-  /** Writes everything before returning (waits out a blocked reader for up to a second). */
-  flushSync(): void {
-    const deadline = Date.now() + EXIT_WAIT_MS;
-    this.encode();
-    while (!this.broken && !(this.writeOut() && this.noticeDrops())) {
-      if (Date.now() >= deadline) return;
-      Atomics.wait(SLEEPER, 0, 0, 1);
+  /**
+   * Writes until `enough(flushed)` or the deadline, sleeping between attempts: the synchronous
+   * wait of `block` and of the exit flush. Calls `onWait` every `onWaitEveryMs` meanwhile.
+   */
+  private waitFor(enough: (flushed: boolean) => boolean, deadline: number): void {
+    let sleepMs = WAIT_MIN_MS;
+    let noticeAt = Date.now() + this.onWaitEveryMs;
+    for (;;) {
+      const before = this.written;
+      const flushed = this.flushNow();
+      if (this.broken || enough(flushed)) return;
+      const now = Date.now();
+      if (now >= deadline) return;
+      if (now >= noticeAt) {
+        noticeAt = now + this.onWaitEveryMs;
+        this.notifyWaiting();
+      }
+      sleepMs = this.written > before ? WAIT_MIN_MS : Math.min(sleepMs * 2, WAIT_MAX_MS);
+      Atomics.wait(SLEEPER, 0, 0, Math.min(sleepMs, deadline - now));
     }
   }
 
-  retryNow(): void {
-    this.retry = null;
-    this.flushNow();
+  private notifyWaiting(): void {
+    try {
+      this.onWait?.();
+    } catch {
+      // A hook that throws must not turn a wait into a crash.
+    }
   }
 
   /** Moves this turn's text into the byte buffer, growing it as needed. */
@@ -154,11 +228,18 @@ export class LineSink {
     if (text.length === 0) return;
     this.text = '';
     const bytes = Buffer.byteLength(text);
-    const need = this.used + bytes;
-    if (need > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(need, Math.min(this.buf.length * 2, this.maxBuffered)));
-      this.buf.copy(bigger, 0, 0, this.used);
-      this.buf = bigger;
+    if (this.used + bytes > this.buf.length) {
+      const pending = this.used - this.head;
+      const need = pending + bytes;
+      if (need > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(need, Math.min(this.buf.length * 2, this.maxBuffered)));
+        this.buf.copy(bigger, 0, this.head, this.used);
+        this.buf = bigger;
+      } else {
+        this.buf.copy(this.buf, 0, this.head, this.used);
+      }
+      this.head = 0;
+      this.used = pending;
     }
     this.used += this.buf.write(text, this.used, 'utf8');
   }
@@ -177,7 +258,7 @@ export class LineSink {
   private writeOut(): boolean {
     const buf = this.buf;
     const used = this.used;
-    let start = 0;
+    let start = this.head;
     let blocked = false;
     while (start < used) {
       const end = chunkEnd(buf, start, used, this.maxWrite);
@@ -194,7 +275,7 @@ export class LineSink {
         if (code === 'EPIPE' || code === 'EBADF') {
           // Nothing to log to any more: stop rather than spin.
           this.broken = true;
-          this.used = 0;
+          this.head = this.used = 0;
           return true;
         }
         // ENOSPC, EIO…: these lines are lost; say so once writing works again.
@@ -209,11 +290,10 @@ export class LineSink {
         break;
       }
       start += n;
+      this.written += n;
     }
-    if (start > 0) {
-      if (start < used) buf.copy(buf, 0, start, used);
-      this.used = used - start;
-    }
+    if (start === used) this.head = this.used = 0;
+    else this.head = start;
     return !blocked;
   }
 }

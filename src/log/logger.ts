@@ -8,6 +8,8 @@
  *   22 % of a keep-alive worker's throughput; docs/performance.md).
  * - Lines never interleave across processes: the primary and its workers share one stdout, and
  *   on a pipe each write is whole lines of at most PIPE_BUF (4 KiB), which POSIX makes atomic.
+ * - Never stuck on a stalled reader (a full pipe, a stopped log shipper): stdout is made
+ *   non-blocking, and the sink drops and counts, or waits, as told (line-sink.ts).
  * - Flushed on exit: the sink writes what is left synchronously on `exit` (`process.exit`, normal
  *   end); `installFatalHandlers` turns an uncaught exception or an unhandled rejection into one
  *   `fatal` line and `process.exit(1)`, which flushes too.
@@ -17,6 +19,8 @@
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import { LineSink } from './line-sink.ts';
+import type { OnStall } from './line-sink.ts';
+import { nonBlockingStdout } from './stdout-descriptor.ts';
 
 export type { Logger } from 'pino';
 
@@ -31,9 +35,13 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-/** stdout through a `LineSink`: one write per event-loop turn, whole lines, ≤ PIPE_BUF on a pipe. */
+/**
+ * stdout through a `LineSink`: one write per event-loop turn, whole lines, ≤ PIPE_BUF on a pipe,
+ * on a descriptor that answers EAGAIN rather than blocking when the reader stalls; lines are then
+ * dropped and counted past 1 MiB until `setOnStall(logger, 'block')` says to wait instead.
+ */
 export function stdoutDestination(): DestinationStream {
-  return new LineSink({ fd: 1 });
+  return new LineSink({ fd: nonBlockingStdout().fd });
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -97,6 +105,28 @@ function lastWordsThenExit(lastWords: LastWords | undefined): void {
 
 /** Lines the logger's sink dropped or lost so far (0 for a destination that is not a LineSink). */
 export function droppedLines(logger: Logger): number {
+  return sinkOf(logger)?.dropped ?? 0;
+}
+
+/** While a logger waits for a stalled reader: `call` every `everyMs`. */
+export interface WaitHook {
+  readonly call: () => void;
+  readonly everyMs: number;
+}
+
+/**
+ * What the logger does when its reader stalls and its buffer is full: `drop` (count) or `block`
+ * (wait, calling `onWait` meanwhile). No effect on other destinations.
+ */
+export function setOnStall(logger: Logger, onStall: OnStall, onWait: WaitHook | null = null): void {
+  const sink = sinkOf(logger);
+  if (sink === null) return;
+  sink.onStall = onStall;
+  sink.onWait = onWait?.call ?? null;
+  if (onWait !== null) sink.onWaitEveryMs = onWait.everyMs;
+}
+
+function sinkOf(logger: Logger): LineSink | null {
   const sink = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
-  return sink instanceof LineSink ? sink.dropped : 0;
+  return sink instanceof LineSink ? sink : null;
 }

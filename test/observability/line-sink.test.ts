@@ -4,12 +4,25 @@
  *   - four processes writing through one FIFO never interleave inside a line (writes of at most
  *     PIPE_BUF bytes that end at newlines), and lines written just before `process.exit` arrive;
  *   - a non-blocking descriptor whose reader stalls: lines are kept and written once it reads
- *     again; past the buffer cap they are dropped, counted, and one `log-dropped` line says so.
+ *     again; past the buffer cap they are dropped, counted, and one `log-dropped` line says so —
+ *     or, with `block`, the writer waits (saying so) and every line arrives;
+ *   - stdout for a log that never blocks: a FIFO gets a private non-blocking description (fd 1
+ *     keeps blocking) and a writer whose reader stopped still finishes; a socket is made
+ *     non-blocking as a whole.
  */
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -136,8 +149,11 @@ describe('LineSink', () => {
     expect(PIPE_BUF_BYTES).toBe(4096);
   });
 
-  /** A writer on a non-blocking socket its parent does not read until the writer says it is done. */
-  async function stalledWriter(env: Record<string, string>): Promise<Line[]> {
+  /**
+   * A writer on a non-blocking socket its parent does not read until the writer says `until` on
+   * stderr (by default: every line handed to the sink).
+   */
+  async function stalledWriter(env: Record<string, string>, until = 'written\n'): Promise<Line[]> {
     const child = writer({ NONBLOCKING: '1', WRITER: '7', BURST: '100', MAX_PAD: '400', ...env }, 'pipe');
     const stdout = child.stdout as NodeJS.ReadableStream;
     stdout.pause();
@@ -147,7 +163,7 @@ describe('LineSink', () => {
     await new Promise<void>((resolve) => {
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (stderr.includes('written\n')) resolve();
+        if (stderr.includes(until)) resolve();
       });
       child.once('exit', () => resolve());
     });
@@ -157,7 +173,16 @@ describe('LineSink', () => {
   }
 
   it('keeps lines while a non-blocking reader stalls, and writes them all once it reads', async () => {
-    const got = await stalledWriter({ LINES: '6000' });
+    const got = await stalledWriter({ LINES: '6000', MAX_BUFFERED: String(8 * 1024 * 1024) });
+    expect(got.map((l) => l.i)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+  });
+
+  it('with block, waits for a stalled reader (saying so once a second) and loses nothing', async () => {
+    // 6000 lines of ~200 bytes do not fit in 64 KiB: the writer must wait, and only says
+    // `waiting` while it does; the reader resumes then.
+    const env = { LINES: '6000', MAX_BUFFERED: String(64 * 1024), ON_STALL: 'block' };
+    const got = await stalledWriter(env, 'waiting\n');
+    expect(got.filter((l) => l.event === 'log-dropped')).toEqual([]);
     expect(got.map((l) => l.i)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
   });
 
@@ -172,4 +197,64 @@ describe('LineSink', () => {
     const seq = data.map((l) => l.i as number);
     expect(seq).toEqual([...seq].sort((a, b) => a - b));
   });
+
+  it('on a FIFO whose reader stopped, a private non-blocking description: fd 1 keeps blocking, the writer never does', async () => {
+    const dir = scratch();
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The reader: opened here and never read until the writer is gone (a stopped log shipper).
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const fd = openSync(fifo, 'w');
+    try {
+      const env = { STDOUT: 'private', LINES: '6000', MAX_BUFFERED: String(64 * 1024), MAX_PAD: '400' };
+      const child = writer(env, fd);
+      closeSync(fd);
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const started = Date.now();
+      // Today's blocking write would wait here until the test times out.
+      expect(await exited(child)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(8_000);
+      const [, got, kind, flags1, flagsN] = stderr.split('\n')[0]?.split(' ') ?? [];
+      expect(kind).toBe('pipe');
+      expect(Number(got)).toBeGreaterThan(2);
+      expect(Number.parseInt(flags1 ?? '', 8) & constants.O_NONBLOCK).toBe(0);
+      expect(Number.parseInt(flagsN ?? '', 8) & constants.O_NONBLOCK).toBe(constants.O_NONBLOCK);
+      // What the pipe holds is whole lines, in order; the rest was dropped (no reader to tell).
+      const lines = parseLines(drain(reader));
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.length).toBeLessThan(6000);
+      expect(lines.map((l) => l.i)).toEqual(Array.from({ length: lines.length }, (_, i) => i));
+    } finally {
+      closeSync(reader);
+    }
+  });
+
+  it('on a socket, the shared description is made non-blocking (there is no private one)', async () => {
+    const child = writer({ STDOUT: 'private', LINES: '10' }, 'pipe');
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.resume();
+    expect(await exited(child)).toBe(0);
+    const [, got, kind, flags1] = stderr.split('\n')[0]?.split(' ') ?? [];
+    expect([got, kind]).toEqual(['1', 'socket']);
+    expect(Number.parseInt(flags1 ?? '', 8) & constants.O_NONBLOCK).toBe(constants.O_NONBLOCK);
+  });
 });
+
+/** Everything a non-blocking read end holds now. */
+function drain(fd: number): string {
+  const chunks: Buffer[] = [];
+  const chunk = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, chunk);
+    } catch {
+      break; // EAGAIN: empty, the writer's end still open somewhere
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
