@@ -6,11 +6,13 @@
  *
  * Batched per event-loop turn and flushed on exit (src/log/line-sink.ts); lines are whole and at
  * most PIPE_BUF per write, so the primary's and the workers' lines never interleave on a pipe.
+ * A stalled reader never stops the primary: its lines past 1 MiB are dropped and counted. A
+ * worker does what `log.onStall` says once its configuration arrives (`drop` until then).
  * Must not: format for humans, or throw (a logger that throws turns a log into a crash).
  */
 
-import { createLogger as createPino } from '../log/index.ts';
-import type { Logger, LogLevel as PinoLevel } from '../log/index.ts';
+import { createLogger as createPino, droppedLines, setOnStall } from '../log/index.ts';
+import type { Logger, LogLevel as PinoLevel, OnStall, WaitHook } from '../log/index.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -42,6 +44,10 @@ export interface ClusterLogger {
   readonly pino: Logger;
   log(level: LogLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void;
   setLevel(level: PinoLevel): void;
+  /** `log.onStall`; `onWait` is called while a `block` logger waits for its reader. */
+  setOnStall(onStall: OnStall, onWait?: WaitHook): void;
+  /** Lines dropped or lost so far (samovar_log_lines_dropped_total). */
+  dropped(): number;
 }
 
 /** The process's logger; `role` and `base` fields go on every line. */
@@ -62,6 +68,12 @@ export function createLogger(
     },
     setLevel(next): void {
       pino.level = next;
+    },
+    setOnStall(onStall, onWait): void {
+      setOnStall(pino, onStall, onWait ?? null);
+    },
+    dropped(): number {
+      return droppedLines(pino);
     },
   };
 }

@@ -10,7 +10,7 @@
 import type { Config } from '../config/index.ts';
 import type { LogLevel as PinoLevel } from '../log/index.ts';
 import { ClusterAggregate, PrimaryMetrics, RESTART_REASONS } from '../metrics/index.ts';
-import type { ReloadResult, RestartReason, WorkerStateLabel } from '../metrics/index.ts';
+import type { FamilySnapshot, ReloadResult, RestartReason, WorkerStateLabel } from '../metrics/index.ts';
 import type { Readiness } from './health.ts';
 import type { ClusterLogger } from './log.ts';
 import { message } from './messages.ts';
@@ -119,7 +119,18 @@ export class PrimaryObservability implements MetricsHost {
       .map((w) => ({ key: String(w.id), ask: (id: number) => this.ask(w, id) }));
     const outcome = await this.scrapes.run(targets, this.primary.config.metrics.scrapeTimeoutMs);
     this.metrics.scraped((performance.now() - started) / 1000, outcome.missed);
-    return this.aggregate.render(await this.metrics.snapshot(), outcome.fresh);
+    const own = [...(await this.metrics.snapshot()), this.droppedLines()];
+    return this.aggregate.render(own, outcome.fresh);
+  }
+
+  /** The primary's own dropped log lines, summed with the workers' (it never waits for its reader). */
+  private droppedLines(): FamilySnapshot {
+    return {
+      name: 'samovar_log_lines_dropped_total',
+      help: 'Log lines dropped while the log reader was stalled past the sink buffer, or lost to ENOSPC/EIO.',
+      type: 'counter',
+      values: [{ value: this.logger.dropped(), labels: {} }],
+    };
   }
 
   private ask(w: WorkerRecord, id: number): boolean {

@@ -15,7 +15,7 @@ import cluster from 'node:cluster';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ELDHistogram } from 'node:perf_hooks';
 import type { Config } from '../config/index.ts';
-import { droppedLines, installFatalHandlers, RequestIds } from '../log/index.ts';
+import { installFatalHandlers, RequestIds } from '../log/index.ts';
 import type { LogLevel as PinoLevel } from '../log/index.ts';
 import { WorkerMetrics } from '../metrics/index.ts';
 import type { ConnectionCounts } from '../metrics/index.ts';
@@ -118,6 +118,10 @@ class WorkerProcess {
     if (this.config !== null) return;
     this.config = m.config;
     logger.setLevel(m.config.log.level);
+    // With `block`, a worker waiting for a stalled log reader still tells the primary it lives:
+    // it is doing what it was configured to do, and a replacement would only wait too.
+    const everyMs = m.config.cluster.heartbeatIntervalMs;
+    logger.setOnStall(m.config.log.onStall, { call: () => this.sendHeartbeat(), everyMs });
     const context = { workerId: WORKER_ID, slot: m.slot, generation: m.generation, config: m.config };
     const made = await this.createApp(context);
     const app: WorkerApp = typeof made === 'function' ? { handler: made, close: noClose } : made;
@@ -185,6 +189,12 @@ class WorkerProcess {
   }
 
   private beat(): void {
+    this.sendHeartbeat();
+    // Whole registry changes once a heartbeat; the HTTP counters also every HTTP_PUSH_MS.
+    void this.pushMetrics(0, false);
+  }
+
+  private sendHeartbeat(): void {
     const lag = this.lag;
     // With no sample yet (a blocked loop, or the first tick) the histogram reads NaN / 0.
     const mean = Number.isFinite(lag.mean) ? lag.mean / 1e6 : 0;
@@ -200,8 +210,6 @@ class WorkerProcess {
       }),
     );
     lag.reset();
-    // Whole registry changes once a heartbeat; the HTTP counters also every HTTP_PUSH_MS.
-    void this.pushMetrics(0, false);
   }
 
   /** Sends a snapshot (`id` answers a scrape; 0 is unasked). Resolves once it is handed to IPC. */
@@ -247,7 +255,7 @@ class WorkerProcess {
       rateLimited: rateLimiter?.refused ?? 0,
       acceptFailures: Object.fromEntries(acceptGuard.failures),
       acceptPaused: acceptGuard.shed,
-      logDropped: droppedLines(logger.pino),
+      logDropped: logger.dropped(),
     };
     return {
       open: this.openConnections(),

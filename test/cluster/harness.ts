@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import net from 'node:net';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,10 +60,11 @@ export class Cluster {
   private buffer = '';
   private waiters: (() => void)[] = [];
 
-  constructor(child: ChildProcess, port: number) {
+  /** `stdout`: where the log is read, when it is not the child's own (a FIFO's reader). */
+  constructor(child: ChildProcess, port: number, stdout: Readable | null = child.stdout) {
     this.child = child;
     this.port = port;
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.onData(chunk));
+    stdout?.setEncoding('utf8').on('data', (chunk: string) => this.onData(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
