@@ -9,15 +9,25 @@
  * - `body`: a 1 GiB chunked upload to `/sink` (reads and drops the body), RSS sampled every
  *   16 MiB; then the same upload against `limits.maxBodyBytes` of 512 MiB: when the 413 came and
  *   when the connection closed.
- * `--only slow|body` runs one; `--tricklers N --non-readers N --seconds S` scale the first.
+ * - `pieces`: 90 bodies of 1,000,000 one-byte chunks at once (6 MB each on the wire, inside the
+ *   1 MiB limit) to a route that reads them whole: the worker RSS peaks (issue 16 §1).
+ * - `deadline`: 50 clients sending a body one byte every 1.5 s (never idle for the 2 s body
+ *   timeout): when each got its 408 under a 10 s request deadline (issue 16 §2).
+ * - `pace`: 20 clients reading a large answer one socket read every 4 s (≤ 16 KiB/s) and 20
+ *   reading one every 50 ms, under a 64 KiB/s minimum send rate over 10 s windows: when the
+ *   slow ones were cut, and that the fast ones were not (issue 16 §2).
+ * `--only slow|body|pieces|deadline|pace` runs one; `--tricklers N --non-readers N --seconds S`
+ * scale the first.
  * Must not: run inside `npm test` (test/hardening/ has the scaled-down versions).
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { HostileClients, lifetimes, percentile } from './lib/hostile-clients.ts';
+import { HostileClients, lifetimes, percentile, serverSidePorts } from './lib/hostile-clients.ts';
 import { normalTraffic, RssSampler } from './lib/measure.ts';
 import { chunkedUpload } from './lib/upload.ts';
+import { piecewiseUpload } from './lib/piecewise.ts';
+import net from 'node:net';
 import { startHardeningCluster, unplannedExits } from '../test/hardening/support/cluster.ts';
 
 const MiB = 1024 * 1024;
@@ -139,6 +149,165 @@ async function bigBody(): Promise<object> {
   }
 }
 
+async function pieces(): Promise<object> {
+  const cluster = await startHardeningCluster();
+  try {
+    const rss = new RssSampler(() => cluster.liveWorkers(), 50);
+    const idle = mib(rss.max(0));
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 90 }, () => piecewiseUpload(cluster.port, '/x', { bodyBytes: 1_000_000 })),
+    );
+    rss.stop();
+    const statuses: Record<string, number> = {};
+    for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    const pids = [...new Set(rss.samples.map((x) => x.pid))];
+    return {
+      requests: results.length,
+      wireMiBEach: mib(results[0]?.wireBytes ?? 0),
+      elapsedMs: Date.now() - started,
+      statuses,
+      workerRssMiB: pids.map((pid) => ({
+        idle: mib(rss.samples.find((x) => x.pid === pid)?.rss ?? 0),
+        peak: mib(Math.max(...rss.samples.filter((x) => x.pid === pid).map((x) => x.rss))),
+      })),
+      idleMaxMiB: idle,
+      unplannedExits: unplannedExits(cluster),
+    };
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+async function deadline(): Promise<object> {
+  const requestTimeoutMs = 10_000;
+  const cluster = await startHardeningCluster({
+    env: {
+      SAMOVAR_TIMEOUTS_BODY_TIMEOUT_MS: '2000',
+      SAMOVAR_TIMEOUTS_REQUEST_TIMEOUT_MS: String(requestTimeoutMs),
+    },
+  });
+  try {
+    const lives = await Promise.all(
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<{ ms: number; status: string }>((resolve) => {
+            const started = Date.now();
+            const socket = net.connect(cluster.port, '127.0.0.1');
+            let answer = '';
+            const drip = setInterval(() => socket.writable && socket.write('x'), 1_500);
+            socket.setEncoding('latin1');
+            socket.on('data', (d: string) => (answer += d));
+            socket.on('error', () => {});
+            socket.on('close', () => {
+              clearInterval(drip);
+              resolve({ ms: Date.now() - started, status: answer.slice(0, answer.indexOf('\r\n')) });
+            });
+            socket.write('POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n');
+          }),
+      ),
+    );
+    const ms = lives.map((l) => l.ms).sort((a, b) => a - b);
+    return {
+      clients: lives.length,
+      bodyTimeoutMs: 2000,
+      requestTimeoutMs,
+      answered408: lives.filter((l) => l.status.startsWith('HTTP/1.1 408 ')).length,
+      lifeMs: { min: ms[0], p50: percentile(ms, 50), max: ms[ms.length - 1] },
+      unplannedExits: unplannedExits(cluster),
+    };
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+async function pace(): Promise<object> {
+  const writeTimeoutMs = 10_000;
+  const rate = 64 * 1024;
+  const cluster = await startHardeningCluster({
+    env: {
+      SAMOVAR_TIMEOUTS_WRITE_TIMEOUT_MS: String(writeTimeoutMs),
+      SAMOVAR_TIMEOUTS_MIN_SEND_RATE_BYTES_PER_SECOND: String(rate),
+    },
+  });
+  const watchMs = 40_000;
+  interface Reader {
+    readonly socket: net.Socket;
+    readonly tick: NodeJS.Timeout;
+    received: number;
+    /** When the server's side left ESTABLISHED, ms after the start; 0 while open. */
+    cutAt: number;
+  }
+  const started = Date.now();
+  const open = (everyMs: number): Reader => {
+    const socket = net.connect(cluster.port, '127.0.0.1');
+    const reader: Reader = {
+      socket,
+      tick: setInterval(() => socket.resume(), everyMs),
+      received: 0,
+      cutAt: 0,
+    };
+    socket.on('data', (d: Buffer) => {
+      reader.received += d.length;
+      socket.pause();
+    });
+    socket.on('error', () => {});
+    socket.pause();
+    socket.write('GET /big?kb=1048576 HTTP/1.1\r\nHost: a\r\n\r\n');
+    return reader;
+  };
+  // One socket read every 4 s (≤ 16 KiB/s) against one every 50 ms (about 1 MiB/s).
+  const slow = Array.from({ length: 20 }, () => open(4_000));
+  const fast = Array.from({ length: 20 }, () => open(50));
+  const all = [...slow, ...fast];
+  try {
+    // A cut is seen on the server's side of the socket (/proc/net/tcp): the client goes on
+    // reading what its kernel already holds (megabytes on loopback) long after the close.
+    await sleep(500);
+    while (Date.now() - started < watchMs && all.some((r) => r.cutAt === 0)) {
+      const established = serverSidePorts(cluster.port);
+      for (const r of all) {
+        if (r.cutAt === 0 && r.socket.localPort !== undefined && !established.has(r.socket.localPort)) {
+          r.cutAt = Date.now() - started;
+        }
+      }
+      await sleep(250);
+    }
+    const summary = (rs: Reader[]): object => {
+      const cutMs = rs
+        .filter((r) => r.cutAt > 0)
+        .map((r) => r.cutAt)
+        .sort((a, b) => a - b);
+      return {
+        clients: rs.length,
+        cut: cutMs.length,
+        cutAfterMs: cutMs.length
+          ? { min: cutMs[0], p50: percentile(cutMs, 50), max: cutMs[cutMs.length - 1] }
+          : null,
+        receivedMiB: {
+          min: mib(Math.min(...rs.map((r) => r.received))),
+          max: mib(Math.max(...rs.map((r) => r.received))),
+        },
+      };
+    };
+    return {
+      writeTimeoutMs,
+      minSendRateBytesPerSecond: rate,
+      watchMs,
+      slowReaders: summary(slow),
+      fastReaders: summary(fast),
+      unplannedExits: unplannedExits(cluster),
+    };
+  } finally {
+    for (const r of all) {
+      clearInterval(r.tick);
+      r.socket.destroy();
+    }
+    await cluster.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -161,6 +330,15 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'body') {
     out.body = await bigBody();
     process.stdout.write(JSON.stringify({ body: out.body }, null, 2) + '\n');
+  }
+  for (const [name, run] of [
+    ['pieces', pieces],
+    ['deadline', deadline],
+    ['pace', pace],
+  ] as const) {
+    if (only !== undefined && only !== name) continue;
+    out[name] = await run();
+    process.stdout.write(JSON.stringify({ [name]: out[name] }, null, 2) + '\n');
   }
   const dir = new URL('results/', import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });
