@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Outcome, RequestParser } from '../src/http/request-parser.ts';
 import { HTTPParser as LlhttpParser, LLHTTP_MAX_HEADER_SIZE } from '../test/support/llhttp.ts';
+import { parserLimits } from '../test/support/limits.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -109,7 +110,7 @@ interface Contender {
 const samovar: Contender = {
   name: 'Samovar',
   connect: (tally) => {
-    const p = new RequestParser();
+    const p = new RequestParser(parserLimits());
     return (input) => {
       let off = 0;
       for (;;) {

@@ -11,6 +11,7 @@ export {
   parseEntry,
   entryFileProblem,
 } from './load.ts';
+export { defaultConfig } from './load.ts';
 export type { LoadConfigOptions, LoadConfigResult, EntrySpec } from './load.ts';
 export { formatConfigIssues } from './issues.ts';
 export type { ConfigIssue, ConfigSource } from './issues.ts';

@@ -54,6 +54,27 @@ export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
   return { ok: true, config: deepFreeze(parsed.data) as Config };
 }
 
+let defaults: Config | null = null;
+
+/**
+ * The defaults alone (`config/defaults.json` under the schema), deeply frozen: what a library
+ * user of the engine gets without options, so that `createServer()` and `serve()` build the same
+ * server as `npm start`. The file ships with the code: a value the schema rejects is a packaging
+ * bug, and throws.
+ */
+export function defaultConfig(): Config {
+  if (defaults !== null) return defaults;
+  const layer = readDefaults(CONFIG_FIELDS);
+  const winners = new Map<string, Assignment>();
+  for (const a of layer.assignments) winners.set(a.field.path, a);
+  const parsed = configSchema.safeParse(nest(winners));
+  if (layer.issues.length > 0 || !parsed.success) {
+    throw new Error(`config/defaults.json does not hold valid defaults: ${formatConfigIssues(layer.issues)}`);
+  }
+  defaults = deepFreeze(parsed.data);
+  return defaults;
+}
+
 /**
  * Loads the configuration from the process's arguments and environment, or exits 78. Not for
  * re-reads (SIGHUP): a running server keeps its old config, so those call `loadConfig` and log

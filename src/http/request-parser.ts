@@ -56,15 +56,6 @@ export interface ParserLimits {
   readonly maxTrailerBytes: number;
 }
 
-export const DEFAULT_LIMITS: ParserLimits = Object.freeze({
-  maxRequestLineBytes: 8192,
-  maxHeaderBytes: 16384,
-  maxHeaderCount: 100,
-  maxBodyBytes: 1024 * 1024,
-  maxChunkExtensionBytes: 1024,
-  maxTrailerBytes: 8192,
-});
-
 /** Parser states, named for what is expected next. Line states come first (see isLineState). */
 const S = {
   REQUEST_START: 0,
@@ -135,8 +126,9 @@ export class RequestParser {
   private inTrailers = false;
   private leadingBytes = 0;
 
-  constructor(limits: Partial<ParserLimits> = {}) {
-    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  /** `limits` has no defaults here: they live in config/defaults.json (the engine passes them). */
+  constructor(limits: ParserLimits) {
+    this.limits = limits;
     this.builder = new HeadBuilder(this.limits);
   }
 

@@ -1,15 +1,17 @@
 /**
- * The engine's options: a plain object with the same fields as `Config` (so `src/config` stays a
- * leaf and tests can build one by hand), defaults for embedding and tests, and the error hooks.
+ * The engine's options: a plain object with the same fields as `Config` (so tests can build one
+ * by hand), the defaults (the configuration's own), and the error hooks.
  *
  * Error hooks keep the three kinds of error apart (design.md): a handler's bug goes to
  * `onError` with its request id; a protocol error to `onProtocolError`, by code, without a stack.
  * Both default to one JSON line on stderr; the cluster worker routes them to its pino logger.
  * Observation hooks (`onResponse`, `requestIds`) are optional and cost nothing when absent: the
  * engine calls one function per answered request and allocates nothing for it.
- * Must not: read the environment, argv or files (src/config does), or log anything else.
+ * Must not: read the environment or argv (src/config does, and reads the defaults file), or log
+ * anything else.
  */
 
+import { defaultConfig } from '../config/index.ts';
 import type { ParserLimits } from '../http/request-parser.ts';
 import type { ProtocolErrorCode } from '../http/errors.ts';
 import type { OverloadOptions } from './overload.ts';
@@ -107,33 +109,21 @@ export interface ServerOptions {
   readonly requestIds?: RequestIdSource;
 }
 
-/** The same numbers as config/defaults: nginx-like head limits, Node-like keep-alive. */
+const defaults = defaultConfig();
+
+/**
+ * The engine's defaults are the configuration's (`config/defaults.json`, their one home): a
+ * library user calling `createServer()` or `serve()` without options gets the server `npm start`
+ * runs, limits, timeouts and all (test/unit/config/load.test.ts holds them equal).
+ */
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = Object.freeze({
-  host: '127.0.0.1',
-  port: 8080,
-  limits: Object.freeze({
-    maxRequestLineBytes: 8 * 1024,
-    maxHeaderBytes: 16 * 1024,
-    maxHeaderCount: 100,
-    maxBodyBytes: 1024 * 1024,
-    maxChunkExtensionBytes: 1024,
-    maxTrailerBytes: 16 * 1024,
-  }),
-  timeouts: Object.freeze({
-    headersTimeoutMs: 20_000,
-    idleTimeoutMs: 5_000,
-    bodyTimeoutMs: 30_000,
-    requestTimeoutMs: 60_000,
-    writeTimeoutMs: 30_000,
-    minSendRateBytesPerSecond: 240,
-  }),
-  connections: Object.freeze({
-    maxConnections: 10_000,
-    maxRequestsPerConnection: 1_000,
-    maxPipelinedRequests: 32,
-    maxUnreadBodyBytes: 64 * 1024,
-    writeHighWaterMarkBytes: 64 * 1024,
-  }),
+  host: defaults.host,
+  port: defaults.port,
+  limits: defaults.limits,
+  timeouts: defaults.timeouts,
+  connections: defaults.connections,
+  overload: defaults.overload,
+  rateLimit: defaults.rateLimit,
 });
 
 export interface ServerOptionsOverrides {

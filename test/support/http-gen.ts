@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { RequestParser, Outcome, type ParserLimits } from '../../src/http/request-parser.ts';
 import type { ProtocolErrorCode } from '../../src/http/errors.ts';
 import type { RequestHead } from '../../src/http/request-head.ts';
+import { parserLimits } from './limits.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -770,7 +771,7 @@ function embed(chunk: Buffer, pad: number): Buffer {
  * outside `[start, end)` shows.
  */
 export function runSamovar(chunks: readonly Buffer[], limits?: Partial<ParserLimits>, pad = 0): SamovarRun {
-  const p = new RequestParser(limits);
+  const p = new RequestParser(parserLimits(limits));
   const total = chunks.reduce((n, c) => n + c.length, 0);
   // Each call consumes a byte, or reports HEAD/END/ERROR (at most 2 per message + 1), or NEED_MORE once per chunk.
   const maxCalls = 3 * total + 2 * chunks.length + 8;

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProtocolErrorCode } from '../../src/http/errors.ts';
-import { DEFAULT_LIMITS } from '../../src/http/request-parser.ts';
+import { DEFAULT_LIMITS } from '../support/limits.ts';
 import {
   mutatedArb,
   pipelineArb,

@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { Outcome, RequestParser, type ParserLimits } from '../../src/http/request-parser.ts';
 import type { ProtocolErrorCode } from '../../src/http/errors.ts';
+import { parserLimits } from '../support/limits.ts';
 
 export interface ParsedMessage {
   method: string;
@@ -43,7 +44,7 @@ export function splits(length: number): number[][] {
 
 /** Parses `bytes` cut into pieces of the given sizes (which sum to its length). */
 export function feed(bytes: Buffer, pieces: number[], limits: Partial<ParserLimits> = {}): FeedResult {
-  const parser = new RequestParser(limits);
+  const parser = new RequestParser(parserLimits(limits));
   const result: FeedResult = { messages: [], error: null, errorAfterHead: false, incomplete: false };
   let body: Buffer[] = [];
   let inMessage = false;

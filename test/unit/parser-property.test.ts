@@ -29,6 +29,7 @@ import {
   type SamovarMessage,
   type SamovarRun,
 } from '../support/http-gen.ts';
+import { parserLimits } from '../support/limits.ts';
 
 /** Drops the bookkeeping fields so a parsed message compares with an expected one. */
 function view(m: SamovarMessage): MessageView {
@@ -160,7 +161,7 @@ describe('request parser properties', () => {
   });
 
   it('stays dead after an error: more input gives ERROR again, never a new request', () => {
-    const p = new RequestParser();
+    const p = new RequestParser(parserLimits());
     const bad = Buffer.from('GET / HTTP/1.1\r\nHost: a\r\nX\0: y\r\n\r\n');
     const good = Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     expect(p.execute(bad, 0, bad.length)).toBe(Outcome.ERROR);

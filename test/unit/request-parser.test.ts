@@ -9,6 +9,7 @@ import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../../src/http/errors.t
 import { BodyKind } from '../../src/http/request-head.ts';
 import { Outcome, RequestParser, type ParserLimits } from '../../src/http/request-parser.ts';
 import { feed, splits, type FeedResult, type ParsedMessage } from './parser-feed.ts';
+import { parserLimits } from '../support/limits.ts';
 
 interface Case {
   name: string;
@@ -482,7 +483,7 @@ describe('parser contract', () => {
   });
 
   it('stays dead after an error', () => {
-    const p = new RequestParser();
+    const p = new RequestParser(parserLimits());
     const bad = Buffer.from('GET / HTTP/1.1\r\nHost: a b\r\n\r\n');
     let off = 0;
     let r: number;
@@ -495,7 +496,7 @@ describe('parser contract', () => {
 
   it('keeps the head for an error decided after it (413)', () => {
     const whole = Buffer.from(post('Content-Length: 10\r\n', ''));
-    const p = new RequestParser({ maxBodyBytes: 5 });
+    const p = new RequestParser(parserLimits({ maxBodyBytes: 5 }));
     let off = 0;
     while (p.execute(whole, off, whole.length) !== Outcome.ERROR) off = p.offset;
     expect(p.error).toBe('BODY_TOO_LARGE');
@@ -504,7 +505,7 @@ describe('parser contract', () => {
   });
 
   it('has no head for an error in the head', () => {
-    const p = new RequestParser();
+    const p = new RequestParser(parserLimits());
     const first = Buffer.from(`${get('/ok')}GET / HTTP/1.1\r\nX : y\r\n\r\n`);
     let off = 0;
     while (p.execute(first, off, first.length) !== Outcome.ERROR) off = p.offset;
@@ -512,7 +513,7 @@ describe('parser contract', () => {
   });
 
   it('resumes after END at the offset it returned (pipelining paused by the engine)', () => {
-    const p = new RequestParser();
+    const p = new RequestParser(parserLimits());
     const two = Buffer.from(`${get('/1')}${get('/2')}`);
     const seen: string[] = [];
     let off = 0;
@@ -527,7 +528,7 @@ describe('parser contract', () => {
   });
 
   it('handles an empty range without consuming or erroring', () => {
-    const p = new RequestParser();
+    const p = new RequestParser(parserLimits());
     expect(p.execute(Buffer.alloc(0), 0, 0)).toBe(Outcome.NEED_MORE);
     expect(p.inMessage).toBe(false);
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
 import type { Config, ConfigIssue, LoadConfigOptions } from '../../../src/config/index.ts';
+import { DEFAULT_SERVER_OPTIONS, serverOptions } from '../../../src/server/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'samovar-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +56,19 @@ describe('defaults', () => {
       writeHighWaterMarkBytes: 65536,
     });
     expect(config.log.level).toBe('info');
+  });
+
+  it("are the engine's too: createServer() and serve() without options build the npm start server", () => {
+    const config = load({});
+    const engine = serverOptions();
+    expect(engine.host).toBe(config.host);
+    expect(engine.port).toBe(config.port);
+    expect(engine.limits).toEqual(config.limits);
+    expect(engine.timeouts).toEqual(config.timeouts);
+    expect(engine.connections).toEqual(config.connections);
+    expect(engine.overload).toEqual(config.overload);
+    expect(engine.rateLimit).toEqual(config.rateLimit);
+    expect(DEFAULT_SERVER_OPTIONS.limits).toEqual(config.limits);
   });
 
   it('ignore environment variables without the SAMOVAR_ prefix', () => {
