@@ -1,6 +1,7 @@
 /**
- * The closed list of HTTP/1.1 protocol errors a request can earn, and the one table that maps
- * each to its status code and fixed answer text (RFC 9110 §15, RFC 9112).
+ * The closed list of HTTP/1.1 protocol errors a request can earn, the answers the engine gives
+ * on its own (timeouts, an unknown expectation, shedding, a full server), and the one table that
+ * maps each to its status code and fixed answer text (RFC 9110 §15, RFC 9112).
  *
  * Answer texts are constant: they never echo the client's bytes (Go net/http does the same), so
  * an error page cannot be used to reflect attacker-controlled content.
@@ -60,11 +61,36 @@ export const ProtocolError = {
 
 export type ProtocolErrorCode = (typeof ProtocolError)[keyof typeof ProtocolError];
 
+/** Answers the engine gives in a handler's place, beside protocol errors. */
+export const EngineAnswer = {
+  /** The head not complete within `headersTimeoutMs` of its first byte (RFC 9110 §15.5.9). */
+  HEADERS_TIMEOUT: 'HEADERS_TIMEOUT',
+  /** No body bytes for `bodyTimeoutMs`. */
+  BODY_TIMEOUT: 'BODY_TIMEOUT',
+  /** The whole request not in within `requestTimeoutMs`. */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** An `Expect` other than `100-continue` (RFC 9110 §10.1.1). */
+  EXPECTATION_FAILED: 'EXPECTATION_FAILED',
+  /** The client is over its rate (RFC 6585 §4). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** This process is overloaded: the request is shed (RFC 9110 §15.6.4). */
+  OVERLOADED: 'OVERLOADED',
+  /** A connection over `maxConnections`, refused before any request is read. */
+  BUSY: 'BUSY',
+} as const;
+
+export type EngineAnswerCode = (typeof EngineAnswer)[keyof typeof EngineAnswer];
+/** The 408s, as the protocol-error hook hears them. */
+export type TimeoutCode = 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT' | 'REQUEST_TIMEOUT';
+/** Every answer the engine makes itself. */
+export type AnswerCode = ProtocolErrorCode | EngineAnswerCode;
+
 /** Statuses a protocol error can earn: literal types, so a typo is a compile error. */
 export type ProtocolErrorStatus = 400 | 413 | 414 | 431 | 501 | 505;
+export type AnswerStatus = ProtocolErrorStatus | 408 | 417 | 429 | 503;
 
 interface ErrorAnswer {
-  readonly status: ProtocolErrorStatus;
+  readonly status: AnswerStatus;
   /** Fixed, client-independent text for the response body and the log line. */
   readonly reason: string;
 }
@@ -100,7 +126,15 @@ export const PROTOCOL_ERRORS: Readonly<Record<ProtocolErrorCode, ErrorAnswer>> =
   TRAILERS_TOO_LARGE: { status: 431, reason: 'Trailer section too large' },
 };
 
-/** The status a protocol error is answered with. */
-export function statusOf(code: ProtocolErrorCode): ProtocolErrorStatus {
-  return PROTOCOL_ERRORS[code].status;
-}
+const ENGINE_ANSWERS: Readonly<Record<EngineAnswerCode, ErrorAnswer>> = {
+  HEADERS_TIMEOUT: { status: 408, reason: 'Request header timeout' },
+  BODY_TIMEOUT: { status: 408, reason: 'Request body timeout' },
+  REQUEST_TIMEOUT: { status: 408, reason: 'Request timeout' },
+  EXPECTATION_FAILED: { status: 417, reason: 'Expectation not supported' },
+  RATE_LIMITED: { status: 429, reason: 'Too many requests, retry later' },
+  OVERLOADED: { status: 503, reason: 'Server overloaded, retry later' },
+  BUSY: { status: 503, reason: 'Server busy, retry later' },
+};
+
+/** Every answer the engine makes itself, protocol errors and its own, in one table. */
+export const ANSWERS: Readonly<Record<AnswerCode, ErrorAnswer>> = { ...PROTOCOL_ERRORS, ...ENGINE_ANSWERS };

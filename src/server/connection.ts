@@ -18,8 +18,7 @@
 
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
-import type { TimeoutCode } from './options.ts';
-import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../http/errors.ts';
+import { ANSWERS, type AnswerCode, type ProtocolErrorCode, type TimeoutCode } from '../http/errors.ts';
 import { BodyKind, RequestHead } from '../http/request-head.ts';
 import { Outcome, RequestParser } from '../http/request-parser.ts';
 import { bytesTaken, ConnectionOutput, Pause, type ConnectionContext } from './connection-output.ts';
@@ -44,13 +43,6 @@ export type { ConnectionContext } from './connection-output.ts';
  */
 export const LINGER_MS = 2_000;
 export const LINGER_MAX_BYTES = 64 * 1024 * 1024;
-
-/** The 408 answers' reasons, by the code the error hook hears. */
-const TIMEOUT_TEXT: Readonly<Record<TimeoutCode, string>> = {
-  HEADERS_TIMEOUT: 'Request header timeout',
-  BODY_TIMEOUT: 'Request body timeout',
-  REQUEST_TIMEOUT: 'Request timeout',
-};
 
 /** Stands in for a request whose head never parsed, so its error answer has an exchange. */
 const UNPARSED_HEAD = new RequestHead();
@@ -214,7 +206,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     if (expect !== null) {
       // RFC 9110 §10.1.1: 417 for expectations we do not know; 100-continue ignored from 1.0.
       // `forceClose` kept: a request that asked to close still closes after its 417.
-      if (expect !== '100-continue') return res.answer(417, 'Expectation not supported', res.forceClose);
+      if (expect !== '100-continue') return res.answer('EXPECTATION_FAILED', res.forceClose);
       res.expectContinue = head.versionMinor === 1 && head.bodyKind !== BodyKind.NONE;
     }
     runHandler(this.ctx.handler, res.req, res);
@@ -248,7 +240,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.closing(CloseReason.PROTOCOL_ERROR);
     const head = this.parser.head;
     const fresh = head !== null && head !== this.lastHead ? head : null;
-    const id = this.failRequest(PROTOCOL_ERRORS[code].status, PROTOCOL_ERRORS[code].reason, fresh);
+    const id = this.failRequest(code, fresh);
     this.report(code, id);
   }
 
@@ -257,14 +249,14 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
    * already has), stop parsing, and close once the queue is written. Returns the id of the
    * request the error answer went to, or '' when none could go.
    */
-  private failRequest(status: number, text: string, freshHead: RequestHead | null): string {
+  private failRequest(code: AnswerCode, freshHead: RequestHead | null): string {
     const cur = this.current;
     this.current = null;
     this.headStarted = false;
     this.received();
     let target: ServerResponse | null = null;
     if (cur !== null && !cur.req.body.complete) {
-      cur.req.body.fail(new HttpError(status, text));
+      cur.req.body.fail(new HttpError(ANSWERS[code].status, ANSWERS[code].reason));
       if (cur.phase === Phase.OPEN && !cur.aborted) target = cur;
     } else {
       const head = freshHead ?? UNPARSED_HEAD;
@@ -273,7 +265,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       this.ctx.load.inFlight++;
     }
     this.halt();
-    target?.answer(status, text, true);
+    target?.answer(code, true);
     return target?.req.id ?? '';
   }
 
@@ -403,7 +395,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
         ? 'HEADERS_TIMEOUT'
         : 'BODY_TIMEOUT';
     this.closing(CloseReason.TIMEOUT);
-    const id = this.failRequest(408, TIMEOUT_TEXT[code], null);
+    const id = this.failRequest(code, null);
     this.report(code, id);
     this.settle();
   }

@@ -25,11 +25,11 @@ export {
   type ErrorHook,
   type ErrorContext,
   type ProtocolErrorHook,
-  type TimeoutCode,
   type ResponseHook,
   type RequestIdSource,
   type AcceptErrorHook,
 } from './options.ts';
+export type { TimeoutCode } from '../http/errors.ts';
 export type { OverloadOptions } from './overload.ts';
 export type { RateLimitOptions } from './rate-limit.ts';
 export { ConnState, CloseReason, CLOSE_REASONS, ConnectionStats } from './connection-state.ts';

@@ -13,7 +13,7 @@
 
 import { defaultConfig } from '../config/index.ts';
 import type { ParserLimits } from '../http/request-parser.ts';
-import type { ProtocolErrorCode } from '../http/errors.ts';
+import type { ProtocolErrorCode, TimeoutCode } from '../http/errors.ts';
 import type { OverloadOptions } from './overload.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 import type { ServerResponse } from './response.ts';
@@ -52,12 +52,6 @@ export interface ErrorContext {
 
 /** Called once per handler bug (throw, rejection, failed stream, no answer). Must not throw. */
 export type ErrorHook = (error: unknown, context: ErrorContext) => void;
-/**
- * The 408s: the head not in within `headersTimeoutMs`, no body bytes for `bodyTimeoutMs`, the
- * whole request not in within `requestTimeoutMs`.
- */
-export type TimeoutCode = 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT' | 'REQUEST_TIMEOUT';
-
 /**
  * Called once per protocol error answered (or timeout answered with 408), with the id of the
  * request the error answer went to ('' when none could be sent). Must not throw.

@@ -18,6 +18,7 @@ import {
   joinHeadAndBody,
   LAST_CHUNK_BYTES,
 } from '../http/response-head.ts';
+import { ANSWERS, type AnswerCode } from '../http/errors.ts';
 import { statusForbidsBody } from '../http/status.ts';
 import { isHttpError, isRequestAborted } from './http-error.ts';
 import { abandonedWhy, Outcome, unsentStatus } from './outcome.ts';
@@ -258,16 +259,18 @@ export class ServerResponse implements Response, BodyOwner {
   }
 
   /**
-   * An answer produced by the engine itself (protocol error, 408, 417, 429, 503): fixed text,
-   * `fieldLines` (engine-made `Name: value\r\n` lines, e.g. Retry-After) and nothing else.
+   * An answer produced by the engine itself (protocol error, 408, 417, 429, 503): the status and
+   * fixed text of its code in the answer table (http/errors.ts), `fieldLines` (engine-made
+   * `Name: value\r\n` lines, e.g. Retry-After) and nothing else.
    */
-  answer(status: number, text: string, close: boolean, fieldLines = ''): void {
+  answer(code: AnswerCode, close: boolean, fieldLines = ''): void {
+    const { status, reason } = ANSWERS[code];
     this.forceClose = close;
     this.fieldLines = fieldLines;
     this.flags = 0;
     this.statusCode = status;
     this.phase = Phase.OPEN;
-    this.send(text + '\n');
+    this.send(reason + '\n');
     this.silenced = true;
   }
 

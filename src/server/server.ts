@@ -11,9 +11,10 @@
  * Must not: parse requests, read config or know the cluster.
  */
 
-import { Buffer } from 'node:buffer';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { DateCache } from '../http/date-cache.ts';
+import { ANSWERS } from '../http/errors.ts';
+import { ConnectionField, encodeHead } from '../http/response-head.ts';
 import { Connection, type ConnectionContext, LINGER_MS } from './connection.ts';
 import type { RequestHead } from '../http/request-head.ts';
 import { AcceptGuard } from './accept-guard.ts';
@@ -198,7 +199,7 @@ export class Server implements ConnectionContext {
    */
   shed(res: ServerResponse, peer: string | undefined): boolean {
     if (this.load.check() !== Shed.NONE) {
-      res.answer(503, 'Server overloaded, retry later', res.forceClose, RETRY_AFTER_LINE);
+      res.answer('OVERLOADED', res.forceClose, RETRY_AFTER_LINE);
       return true;
     }
     const limiter = this.rateLimiter;
@@ -206,7 +207,7 @@ export class Server implements ConnectionContext {
     const header = limiter.header === '' ? undefined : res.req.head.get(limiter.header);
     const waitS = limiter.take(clientKey(header, peer), performance.now());
     if (waitS === 0) return false;
-    res.answer(429, 'Too many requests, retry later', res.forceClose, `Retry-After: ${waitS}\r\n`);
+    res.answer('RATE_LIMITED', res.forceClose, `Retry-After: ${waitS}\r\n`);
     return true;
   }
 
@@ -314,14 +315,12 @@ function destroySelf(this: Socket): void {
 
 function ignore(): void {}
 
-const BUSY_TEXT = 'Server busy, retry later\n';
+const BUSY = ANSWERS.BUSY;
+const BUSY_TEXT = BUSY.reason + '\n';
+const BUSY_FIELDS = RETRY_AFTER_LINE + 'Content-Type: text/plain; charset=utf-8\r\n';
 
-function busyAnswer(dateLine: string): Buffer {
-  const head =
-    'HTTP/1.1 503 Service Unavailable\r\n' +
-    dateLine +
-    `Retry-After: ${RETRY_AFTER_S}\r\n` +
-    'Content-Type: text/plain; charset=utf-8\r\n' +
-    `Content-Length: ${BUSY_TEXT.length}\r\nConnection: close\r\n\r\n`;
-  return Buffer.from(head + BUSY_TEXT, 'latin1');
+/** The refusal of a connection over the limit: the table's BUSY answer, through the head encoder. */
+function busyAnswer(dateLine: string): string {
+  const head = encodeHead(BUSY.status, BUSY_FIELDS, dateLine, BUSY_TEXT.length, false, ConnectionField.CLOSE);
+  return head + BUSY_TEXT;
 }
