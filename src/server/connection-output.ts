@@ -20,7 +20,7 @@ import type { Handler } from './handler.ts';
 import type { ErrorHook, ProtocolErrorHook, ResponseHook, ServerOptions } from './options.ts';
 import type { LoadMonitor } from './overload.ts';
 import { Outcome } from './outcome.ts';
-import { Phase, type ServerResponse, type ResponseHost } from './response.ts';
+import { Continue, Phase, type ServerResponse, type ResponseHost } from './response.ts';
 
 /** What a connection needs from its server. */
 export interface ConnectionContext {
@@ -108,7 +108,12 @@ export abstract class ConnectionOutput implements ResponseHost {
     if (body.complete) return false;
     const head = res.req.head;
     // A client waiting for 100 Continue that will not come may never send the body at all.
-    if (head.expect !== null && head.versionMinor === 1 && !res.continueSent && body.received === 0)
+    if (
+      head.expect !== null &&
+      head.versionMinor === 1 &&
+      res.continueState !== Continue.SENT &&
+      body.received === 0
+    )
       return true;
     return body.remaining > this.ctx.options.connections.maxUnreadBodyBytes;
   }
@@ -163,13 +168,13 @@ export abstract class ConnectionOutput implements ResponseHost {
   }
 
   continueWanted(res: ServerResponse): void {
-    if (!res.expectContinue || res.continueSent || res.phase !== Phase.OPEN || res.req.body.received > 0)
+    if (res.continueState !== Continue.EXPECTED || res.phase !== Phase.OPEN || res.req.body.received > 0)
       return;
     if (this.queue[0] !== res) {
-      res.continuePending = true;
+      res.continueState = Continue.PENDING;
       return;
     }
-    res.continueSent = true;
+    res.continueState = Continue.SENT;
     this.write(CONTINUE_BYTES);
     this.settle();
   }
@@ -308,11 +313,12 @@ export abstract class ConnectionOutput implements ResponseHost {
       }
       const next = this.queue[0];
       if (next === undefined) break;
-      if (next.continuePending && next.phase === Phase.OPEN) {
-        next.continueSent = true;
-        this.write(CONTINUE_BYTES);
+      if (next.continueState === Continue.PENDING) {
+        if (next.phase === Phase.OPEN) {
+          next.continueState = Continue.SENT;
+          this.write(CONTINUE_BYTES);
+        } else next.continueState = Continue.EXPECTED;
       }
-      next.continuePending = false;
       if (next.outHead === null) {
         const resolve = next.turnResolve;
         next.turnResolve = null;

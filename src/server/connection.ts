@@ -29,7 +29,7 @@ import { HttpError, RequestAbortedError } from './http-error.ts';
 import { ServerRequest } from './request.ts';
 import { IncomingBody } from './request-body.ts';
 import { abandonedOutcome } from './outcome.ts';
-import { Phase, ServerResponse } from './response.ts';
+import { Continue, Phase, ServerResponse } from './response.ts';
 
 export type { ConnectionContext } from './connection-output.ts';
 
@@ -207,7 +207,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       // RFC 9110 §10.1.1: 417 for expectations we do not know; 100-continue ignored from 1.0.
       // `forceClose` kept: a request that asked to close still closes after its 417.
       if (expect !== '100-continue') return res.answer('EXPECTATION_FAILED', res.forceClose);
-      res.expectContinue = head.versionMinor === 1 && head.bodyKind !== BodyKind.NONE;
+      if (head.versionMinor === 1 && head.bodyKind !== BodyKind.NONE) res.continueState = Continue.EXPECTED;
     }
     runHandler(this.ctx.handler, res.req, res);
   }
@@ -322,7 +322,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       !this.halted &&
       cur !== null &&
       !cur.req.body.complete &&
-      !(cur.expectContinue && !cur.continueSent)
+      !cur.awaitingContinue
     ) {
       return this.waitFor(TimerKind.BODY, t.bodyTimeoutMs);
     }

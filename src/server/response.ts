@@ -47,6 +47,15 @@ export interface ResponseHost {
 export const Phase = { OPEN: 0, STARTED: 1, DONE: 2 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
+/**
+ * `Expect: 100-continue` (RFC 9110 §10.1.1), one state instead of three flags: NONE (nothing to
+ * honour: no expectation, HTTP/1.0, no body), EXPECTED (the client waits; the handler has not
+ * asked for the body), PENDING (it has, but answers before this one are still being written),
+ * SENT (`100 Continue` is out).
+ */
+export const Continue = { NONE: 0, EXPECTED: 1, PENDING: 2, SENT: 3 } as const;
+export type Continue = (typeof Continue)[keyof typeof Continue];
+
 const Flag = { CONTENT_TYPE: 1, DATE: 2, CLOSE: 4 } as const;
 const TEXT_TYPE = 'Content-Type: text/plain; charset=utf-8\r\n';
 const JSON_TYPE = 'Content-Type: application/json; charset=utf-8\r\n';
@@ -64,9 +73,7 @@ export class ServerResponse implements Response, BodyOwner {
   forceClose = false;
   /** Decided when the head is encoded: the connection closes after this response. */
   closeAfter = false;
-  expectContinue = false;
-  continueSent = false;
-  continuePending = false;
+  continueState: Continue = Continue.NONE;
   /** Encoded output waiting for the exchanges before it (pipelining order, RFC 9112 §9.3.2). */
   outHead: string | Buffer | null = null;
   outBody: Uint8Array | null = null;
@@ -96,6 +103,11 @@ export class ServerResponse implements Response, BodyOwner {
   constructor(host: ResponseHost, req: ServerRequest) {
     this.host = host;
     this.req = req;
+  }
+
+  /** Whether the client holds its body back until `100 Continue`, which has not gone out. */
+  get awaitingContinue(): boolean {
+    return this.continueState === Continue.EXPECTED || this.continueState === Continue.PENDING;
   }
 
   /** Whether the status line has been produced (sent or queued in order). */
