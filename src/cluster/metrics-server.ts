@@ -9,8 +9,8 @@
  * Must not: aggregate or supervise (the primary does); it only answers over HTTP.
  */
 
-import { LOG_LEVELS } from '../config/index.ts';
 import type { Config } from '../config/index.ts';
+import { isLogLevel, LOG_LEVELS } from '../log/index.ts';
 import type { LogLevel } from '../log/index.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/index.ts';
 import { createServer, HttpError, Router, serverOptions } from '../server/index.ts';
@@ -71,10 +71,6 @@ export function createMetricsServer(host: MetricsHost, config: Config, hooks: Me
     onProtocolError: hooks.onProtocolError,
   });
   return createServer(router.handler(), options);
-}
-
-export function isLogLevel(value: string): value is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
 function noStore(res: Response): Response {

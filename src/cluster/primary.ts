@@ -5,7 +5,7 @@
  * reconciles the live workers toward the wanted set (gunicorn's arbiter): fill empty slots
  * (with per-slot backoff), replace hung workers, retire surplus ones, advance the rolling
  * path, and tell the workers what `/readyz` should say.
- * Metrics, the metrics port and the log level are observability.ts's: the loop reports to it.
+ * Metrics, the metrics port and the log level are primary-observability.ts's: the loop reports to it.
  * Must not: parse HTTP or run handlers; act inside a signal or IPC callback (enqueue only).
  */
 
@@ -16,12 +16,12 @@ import { loadConfigOrExit, serviceLinks } from '../config/index.ts';
 import { installFatalHandlers } from '../log/index.ts';
 import { clusterHealth, readiness } from './health.ts';
 import type { Readiness } from './health.ts';
-import { createLogger } from './log.ts';
-import type { LogFields, LogLevel, LifecycleEvent } from './log.ts';
+import { createClusterLogger } from './lifecycle-log.ts';
+import type { LifecycleEvent, LifecycleLevel, LogFields } from './lifecycle-log.ts';
 import { message, isWorkerMessage, RetireReason } from './messages.ts';
 import type { HealthMessage, PrimaryMessage, WorkerMessage } from './messages.ts';
-import { PrimaryObservability } from './observability.ts';
-import type { ObservedPrimary } from './observability.ts';
+import { PrimaryObservability } from './primary-observability.ts';
+import type { ObservedPrimary } from './primary-observability.ts';
 import { rereadConfig } from './reload.ts';
 import type { ConfigSource } from './reload.ts';
 import { Roll } from './roll.ts';
@@ -63,7 +63,7 @@ export class Primary implements RollHost, ObservedPrimary {
   private readonly roll = new Roll();
   private shutdown: Shutdown | null = null;
   private healthKey = '';
-  private readonly logger = createLogger('primary');
+  private readonly logger = createClusterLogger('primary');
   private readonly observe: PrimaryObservability;
   /** Whether any worker ever became ready: before that, an entry that cannot load ends the run. */
   private everReady = false;
@@ -97,7 +97,7 @@ export class Primary implements RollHost, ObservedPrimary {
     this.enqueue({ kind: 'tick' });
   }
 
-  log(level: LogLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void {
+  log(level: LifecycleLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void {
     this.logger.log(level, event, msg, fields);
   }
 

@@ -13,7 +13,7 @@
 
 import type { Config, Env } from '../config/index.ts';
 import { formatConfigIssues, loadConfig } from '../config/index.ts';
-import type { ClusterLogger } from './log.ts';
+import type { ClusterLogger } from './lifecycle-log.ts';
 
 export interface ConfigSource {
   readonly argv: readonly string[];

@@ -10,7 +10,7 @@
  * Must not: respawn anything, or exit before every worker is gone (that would orphan them).
  */
 
-import type { LogFields, LogLevel, LifecycleEvent } from './log.ts';
+import type { LifecycleEvent, LifecycleLevel, LogFields } from './lifecycle-log.ts';
 import { RetireReason } from './messages.ts';
 import type { WorkerRecord } from './slots.ts';
 import { WorkerState } from './slots.ts';
@@ -26,7 +26,7 @@ export interface ShutdownSettings {
 export interface ShutdownHost {
   retire(w: WorkerRecord, reason: RetireReason): void;
   kill(w: WorkerRecord): void;
-  log(level: LogLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void;
+  log(level: LifecycleLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void;
 }
 
 export class Shutdown {

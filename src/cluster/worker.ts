@@ -16,16 +16,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ELDHistogram } from 'node:perf_hooks';
 import type { Config } from '../config/index.ts';
 import { installFatalHandlers, RequestIds } from '../log/index.ts';
-import type { LogLevel as PinoLevel } from '../log/index.ts';
+import type { LogLevel } from '../log/index.ts';
 import { WorkerMetrics } from '../metrics/index.ts';
 import type { ConnectionCounts } from '../metrics/index.ts';
 import { createServer } from '../server/index.ts';
 import type { Handler, Request, Response, Server, ServerOptions } from '../server/index.ts';
 import { readiness } from './health.ts';
-import { createLogger } from './log.ts';
+import { createClusterLogger } from './lifecycle-log.ts';
 import { isPrimaryMessage, message, RetireReason } from './messages.ts';
 import type { DrainMessage, HealthMessage, PrimaryMessage, StartMessage, WorkerMessage } from './messages.ts';
-import { RequestObserver } from './observe.ts';
+import { RequestObserver } from './request-observer.ts';
 import { onWorkerSignals } from './signals.ts';
 
 /** perf_hooks samples the loop this often; 10 ms sees a 20 ms stall and costs nothing. */
@@ -64,7 +64,7 @@ const HTTP_PUSH_MS = 200;
 const MIN_CLOSE_MS = 500;
 
 const WORKER_ID = cluster.worker?.id ?? 0;
-const logger = createLogger('worker', { workerId: WORKER_ID });
+const logger = createClusterLogger('worker', { workerId: WORKER_ID });
 
 class WorkerProcess {
   private readonly createApp: AppFactory;
@@ -334,7 +334,7 @@ class WorkerProcess {
 }
 
 /** A level relayed by the primary; said in one line at whichever level lets an info line through. */
-function setLogLevel(level: PinoLevel): void {
+function setLogLevel(level: LogLevel): void {
   const from = logger.pino.level;
   if (from === level) return;
   const say = (): void =>

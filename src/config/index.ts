@@ -15,7 +15,7 @@ export { defaultConfig } from './load.ts';
 export type { LoadConfigOptions, LoadConfigResult, EntrySpec } from './load.ts';
 export { formatConfigIssues } from './issues.ts';
 export type { ConfigIssue, ConfigSource } from './issues.ts';
-export { configSchema, LOG_LEVELS, MAX_TIMER_MS } from './schema.ts';
+export { configSchema, MAX_TIMER_MS } from './schema.ts';
 export type { Config, ConfigInput } from './schema.ts';
 export { serviceLinks } from './sources.ts';
 export type { Env } from './sources.ts';

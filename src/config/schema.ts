@@ -9,13 +9,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+// The log's own file, not its index: the choices alone, without loading pino.
+import { AccessMode, LOG_LEVELS, OnStall } from '../log/settings.ts';
 import { parseCacheControlRules } from './static-rules.ts';
 
 /** Node's timers hold a signed 32-bit delay; a longer one fires at once, with only a warning. */
 export const MAX_TIMER_MS = 2_147_483_647;
-
-/** pino's levels, most to least severe, and `silent`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const count = (min: number) => z.int().min(min);
 const bytes = (min: number) => z.int().min(min);
@@ -256,7 +255,7 @@ export const configSchema = z.strictObject({
         'Lowest pino level written; `silent` writes nothing. Changeable at run time: SIGUSR2, or `PUT /admin/log-level` (docs/observability.md).',
       ),
     access: z
-      .enum(['on', 'off', 'sampled'])
+      .enum(AccessMode)
       .describe(
         'Access log, one JSON line per request: `on`, `off`, or `sampled` (one request in `log.accessSampleEvery`).',
       ),
@@ -264,7 +263,7 @@ export const configSchema = z.strictObject({
       'With `log.access` `sampled`: one request in this many is logged (counted per worker, not random).',
     ),
     onStall: z
-      .enum(['drop', 'block'])
+      .enum(OnStall)
       .describe(
         "What a worker does when stdout's reader stops reading: `drop` keeps serving, holds up to 1 MiB of lines and counts the rest in `samovar_log_lines_dropped_total`; `block` waits for the reader as nginx does (no line lost, no request served meanwhile). The primary never waits (docs/observability.md).",
       ),

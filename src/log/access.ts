@@ -17,9 +17,7 @@
 
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-
-export const AccessMode = { ON: 'on', OFF: 'off', SAMPLED: 'sampled' } as const;
-export type AccessMode = (typeof AccessMode)[keyof typeof AccessMode];
+import { AccessMode } from './settings.ts';
 
 /** The `event` field of access lines (lifecycle lines use other values). */
 export const ACCESS_EVENT = 'access';

@@ -1,6 +1,6 @@
 /**
- * Samovar's logging: the pino logger (logger.ts), request ids (request-id.ts) and the access
- * log (access.ts). A leaf: imports nothing of http, server or cluster.
+ * Samovar's logging: what it can be set to (settings.ts), the pino logger (logger.ts), request
+ * ids (request-id.ts) and the access log (access.ts). A leaf: imports nothing of http, server or cluster.
  * Must not: hold logic of its own.
  */
 export {
@@ -11,11 +11,11 @@ export {
   stdoutDestination,
   type Logger,
   type LoggerOptions,
-  type LogLevel,
   type LastWords,
   type WaitHook,
 } from './logger.ts';
-export { LineSink, MAX_BUFFERED_BYTES, OnStall, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
+export { LOG_LEVELS, isLogLevel, AccessMode, OnStall, type LogLevel } from './settings.ts';
+export { LineSink, MAX_BUFFERED_BYTES, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
 export { nonBlockingStdout, StdoutKind, type LogDescriptor } from './stdout-descriptor.ts';
 export { RequestIds, isSafeRequestId, bootPrefix, MAX_REQUEST_ID_LENGTH } from './request-id.ts';
-export { AccessLog, AccessMode, ACCESS_EVENT, roundMs, type AccessRecord } from './access.ts';
+export { AccessLog, ACCESS_EVENT, roundMs, type AccessRecord } from './access.ts';

@@ -37,6 +37,7 @@
 
 import { Buffer } from 'node:buffer';
 import { fstatSync, writeSync } from 'node:fs';
+import { OnStall } from './settings.ts';
 
 /** POSIX PIPE_BUF on Linux: the largest pipe write that is never interleaved with another. */
 export const PIPE_BUF_BYTES = 4096;
@@ -55,10 +56,6 @@ const WAIT_MAX_MS = 16;
 /** How often a waiting sink calls `onWait`, unless told (a worker passes its heartbeat interval). */
 const WAIT_NOTICE_MS = 1000;
 const NEWLINE = 0x0a;
-
-/** What a full buffer does with the next line: drop it (and count), or wait for the reader. */
-export const OnStall = { DROP: 'drop', BLOCK: 'block' } as const;
-export type OnStall = (typeof OnStall)[keyof typeof OnStall];
 
 export interface LineSinkOptions {
   /** The descriptor to write; 1 (stdout) unless a test passes another. */

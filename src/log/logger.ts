@@ -19,13 +19,10 @@
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import { LineSink } from './line-sink.ts';
-import type { OnStall } from './line-sink.ts';
+import type { LogLevel, OnStall } from './settings.ts';
 import { nonBlockingStdout } from './stdout-descriptor.ts';
 
 export type { Logger } from 'pino';
-
-/** pino's levels and `silent`; the same list as the configuration's `log.level`. */
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface LoggerOptions {
   readonly level: LogLevel;

@@ -11,10 +11,11 @@
  * Must not: format for humans, or throw (a logger that throws turns a log into a crash).
  */
 
-import { createLogger as createPino, droppedLines, setOnStall } from '../log/index.ts';
-import type { Logger, LogLevel as PinoLevel, OnStall, WaitHook } from '../log/index.ts';
+import { createLogger, droppedLines, setOnStall } from '../log/index.ts';
+import type { Logger, LogLevel, OnStall, WaitHook } from '../log/index.ts';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+/** What a lifecycle line may be written at: pino's levels less `trace` and `silent` (not a level to write at). */
+export type LifecycleLevel = Exclude<LogLevel, 'trace' | 'silent'>;
 
 /** The lifecycle events: one line each. */
 export type LifecycleEvent =
@@ -42,8 +43,8 @@ export type LogFields = Readonly<Record<string, string | number | boolean | null
 export interface ClusterLogger {
   /** The underlying pino logger (access and error lines are written through it). */
   readonly pino: Logger;
-  log(level: LogLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void;
-  setLevel(level: PinoLevel): void;
+  log(level: LifecycleLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void;
+  setLevel(level: LogLevel): void;
   /** `log.onStall`; `onWait` is called while a `block` logger waits for its reader. */
   setOnStall(onStall: OnStall, onWait?: WaitHook): void;
   /** Lines dropped or lost so far (samovar_log_lines_dropped_total). */
@@ -51,12 +52,12 @@ export interface ClusterLogger {
 }
 
 /** The process's logger; `role` and `base` fields go on every line. */
-export function createLogger(
+export function createClusterLogger(
   role: 'primary' | 'worker',
   base: Readonly<Record<string, string | number>> = {},
-  level: PinoLevel = 'info',
+  level: LogLevel = 'info',
 ): ClusterLogger {
-  const pino = createPino({ level, base: { role, ...base } });
+  const pino = createLogger({ level, base: { role, ...base } });
   return {
     pino,
     log(lvl, event, msg, fields = {}): void {

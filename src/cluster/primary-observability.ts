@@ -8,11 +8,11 @@
  */
 
 import type { Config } from '../config/index.ts';
-import type { LogLevel as PinoLevel } from '../log/index.ts';
+import type { LogLevel } from '../log/index.ts';
 import { ClusterAggregate, PrimaryMetrics, RESTART_REASONS } from '../metrics/index.ts';
 import type { FamilySnapshot, ReloadResult, RestartReason, WorkerStateLabel } from '../metrics/index.ts';
 import type { Readiness } from './health.ts';
-import type { ClusterLogger } from './log.ts';
+import type { ClusterLogger } from './lifecycle-log.ts';
 import { message } from './messages.ts';
 import type { MetricsMessage, PrimaryMessage } from './messages.ts';
 import { createMetricsServer } from './metrics-server.ts';
@@ -27,7 +27,7 @@ import type { WorkerRecord } from './slots.ts';
  */
 export const RETIRE_METRICS_AFTER_MS = 1_000;
 /** SIGUSR2 steps through these levels. */
-export const LEVEL_CYCLE: readonly PinoLevel[] = ['info', 'debug', 'trace'];
+export const LEVEL_CYCLE: readonly LogLevel[] = ['info', 'debug', 'trace'];
 
 /** What observability needs from the primary. */
 export interface ObservedPrimary {
@@ -44,7 +44,7 @@ export class PrimaryObservability implements MetricsHost {
   private readonly scrapes = new Scrapes();
   private readonly metrics = new PrimaryMetrics(() => this.workerCounts());
   /** The level everyone logs at now: the configuration's, until SIGUSR2 or the admin path. */
-  logLevel: PinoLevel;
+  logLevel: LogLevel;
 
   constructor(primary: ObservedPrimary, logger: ClusterLogger) {
     this.primary = primary;
@@ -153,12 +153,12 @@ export class PrimaryObservability implements MetricsHost {
 
   /** SIGUSR2: the next level of the cycle. */
   cycleLogLevel(source: string): void {
-    const next = LEVEL_CYCLE[(LEVEL_CYCLE.indexOf(this.logLevel) + 1) % LEVEL_CYCLE.length] as PinoLevel;
+    const next = LEVEL_CYCLE[(LEVEL_CYCLE.indexOf(this.logLevel) + 1) % LEVEL_CYCLE.length] as LogLevel;
     this.setLogLevel(next, source);
   }
 
   /** Sets the level here and in every worker (workers spawned later are told by `welcome`). */
-  setLogLevel(level: PinoLevel, source: string): void {
+  setLogLevel(level: LogLevel, source: string): void {
     const from = this.logLevel;
     const line = (): void =>
       this.logger.log('info', 'log-level', `log level ${from} → ${level}`, { from, to: level, source });
