@@ -18,7 +18,7 @@ import {
   parseContentLength,
   type CodingState,
 } from './fields.ts';
-import type { ParserLimits } from './request-parser.ts';
+import type { ParserLimits } from './limits.ts';
 import { BodyKind, RequestHead, TargetForm } from './request-head.ts';
 import {
   CR,

@@ -19,6 +19,7 @@ import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorCode } from './errors.ts';
 import { BodyKind, type RequestHead } from './request-head.ts';
 import { HeadBuilder } from './head-builder.ts';
+import type { ParserLimits } from './limits.ts';
 import {
   BACKSLASH,
   COLON,
@@ -41,20 +42,7 @@ import {
 export const Outcome = { NEED_MORE: 0, HEAD: 1, BODY: 2, END: 3, ERROR: 4 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
-export interface ParserLimits {
-  /** Longest request line, CRLF included (→ 414). nginx's default buffer is 8 KiB. */
-  readonly maxRequestLineBytes: number;
-  /** Longest header section after the request line, CRLFs included (→ 431). */
-  readonly maxHeaderBytes: number;
-  /** Most header field lines; also applies to trailers (→ 431). */
-  readonly maxHeaderCount: number;
-  /** Largest body, by Content-Length or decoded chunk sizes (→ 413). */
-  readonly maxBodyBytes: number;
-  /** Longest chunk-extension part of one chunk-size line (→ 400; CVE-2024-22019 class). */
-  readonly maxChunkExtensionBytes: number;
-  /** Largest trailer section (→ 431). */
-  readonly maxTrailerBytes: number;
-}
+export type { ParserLimits } from './limits.ts';
 
 /** Parser states, named for what is expected next. Line states come first (see isLineState). */
 const S = {

@@ -12,34 +12,23 @@
 import type { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { DateCache } from '../http/date-cache.ts';
-import type { RequestHead } from '../http/request-head.ts';
 import { chunkSizeLine, CONTINUE_BYTES, CRLF_BYTES } from '../http/response-head.ts';
-import { CloseReason, type ConnectionRegistry } from './connection-state.ts';
-import type { Connection } from './connection.ts';
-import type { Handler } from './handler.ts';
-import type { ErrorHook, ProtocolErrorHook, ResponseHook, ServerOptions } from './options.ts';
+import { CloseReason } from './connection-state.ts';
+import type { ErrorHook, ResponseHook, ServerOptions } from './options.ts';
 import type { LoadMonitor } from './overload.ts';
 import { Outcome } from './outcome.ts';
 import { Continue, Phase, type ServerResponse, type ResponseHost } from './response.ts';
 
-/** What a connection needs from its server. */
-export interface ConnectionContext {
+/** What the write side needs from its server (the read side's needs: connection.ts). */
+export interface OutputContext {
   readonly options: ServerOptions;
-  readonly handler: Handler;
   readonly dates: DateCache;
-  readonly registry: ConnectionRegistry<Connection>;
   readonly draining: boolean;
-  readonly drainGraceMs: number;
   readonly onError: ErrorHook;
-  readonly onProtocolError: ProtocolErrorHook;
   readonly onResponse: ResponseHook | null;
   readonly echoRequestIds: boolean;
   /** Exchanges in flight over every connection, and the overload decision (overload.ts). */
   readonly load: LoadMonitor;
-  nextRequestId(head: RequestHead): string;
-  connectionClosed(reason: CloseReason): void;
-  /** Overload (503) and rate limit (429): true when `res` was answered in its handler's place. */
-  shed(res: ServerResponse, peer: string | undefined): boolean;
 }
 
 /** Why reading is paused; reading resumes when no bit is left. */
@@ -47,7 +36,7 @@ export const Pause = { QUEUE: 1, BODY: 2, WRITE: 4, HALT: 8 } as const;
 
 export abstract class ConnectionOutput implements ResponseHost {
   readonly socket: Socket;
-  protected readonly ctx: ConnectionContext;
+  protected readonly ctx: OutputContext;
   /** Exchanges not yet fully written, in request order; the first one owns the socket. */
   protected readonly queue: ServerResponse[] = [];
   /** The exchange whose request message has not ended yet (its body is arriving). */
@@ -75,7 +64,7 @@ export abstract class ConnectionOutput implements ResponseHost {
   private gatheredBytes = 0;
   private drainWaiters: (() => void)[] = [];
 
-  constructor(socket: Socket, ctx: ConnectionContext) {
+  constructor(socket: Socket, ctx: OutputContext) {
     this.socket = socket;
     this.ctx = ctx;
   }

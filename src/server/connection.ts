@@ -21,8 +21,10 @@ import type { Socket } from 'node:net';
 import { ANSWERS, type AnswerCode, type ProtocolErrorCode, type TimeoutCode } from '../http/errors.ts';
 import { BodyKind, RequestHead } from '../http/request-head.ts';
 import { Outcome, RequestParser } from '../http/request-parser.ts';
-import { bytesTaken, ConnectionOutput, Pause, type ConnectionContext } from './connection-output.ts';
-import { CloseReason, ConnState, type Stateful } from './connection-state.ts';
+import { bytesTaken, ConnectionOutput, Pause, type OutputContext } from './connection-output.ts';
+import type { Handler } from './handler.ts';
+import type { ProtocolErrorHook } from './options.ts';
+import { CloseReason, type ConnectionRegistry, ConnState, type Stateful } from './connection-state.ts';
 import { ConnectionTimer, TimerKind, type TimerOwner } from './connection-timer.ts';
 import { runHandler } from './handler.ts';
 import { HttpError, RequestAbortedError } from './http-error.ts';
@@ -31,7 +33,17 @@ import { IncomingBody } from './request-body.ts';
 import { abandonedOutcome } from './outcome.ts';
 import { Continue, Phase, ServerResponse } from './response.ts';
 
-export type { ConnectionContext } from './connection-output.ts';
+/** What a connection needs from its server: the write side's context and the read side's. */
+export interface ConnectionContext extends OutputContext {
+  readonly handler: Handler;
+  readonly registry: ConnectionRegistry<Connection>;
+  readonly drainGraceMs: number;
+  readonly onProtocolError: ProtocolErrorHook;
+  nextRequestId(head: RequestHead): string;
+  connectionClosed(reason: CloseReason): void;
+  /** Overload (503) and rate limit (429): true when `res` was answered in its handler's place. */
+  shed(res: ServerResponse, peer: string | undefined): boolean;
+}
 
 /**
  * Lingering close bounds (Apache's lingering_close uses 2 s): long enough for the client to read
@@ -51,6 +63,7 @@ const CONN = Symbol('samovar.connection');
 type OwnedSocket = Socket & { [CONN]: Connection };
 
 export class Connection extends ConnectionOutput implements TimerOwner, Stateful {
+  declare protected readonly ctx: ConnectionContext;
   state: ConnState = ConnState.NEW;
   registrySlot = -1;
   readonly remote: string;

@@ -222,12 +222,13 @@ describe('send rate (timeouts.minSendRateBytesPerSecond)', () => {
     const timer = readSlowly(c, 10);
     const started = Date.now();
     try {
-      while (server.registry.size > 0 && Date.now() - started < 6_000) await sleep(25);
+      while (server.registry.size > 0 && Date.now() - started < 10_000) await sleep(25);
     } finally {
       clearInterval(timer);
     }
+    // Cut after a window or two (0.5 s each) on a quiet machine; reading it all would take minutes.
     expect(server.registry.size).toBe(0);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
   });
 
   it('keeps a client that reads at the rate, and one large write counts byte by byte', async () => {
