@@ -17,5 +17,6 @@ export { formatConfigIssues } from './issues.ts';
 export type { ConfigIssue, ConfigSource } from './issues.ts';
 export { configSchema, MAX_TIMER_MS } from './schema.ts';
 export type { Config, ConfigInput } from './schema.ts';
+export type { CacheControlRule } from './static-rules.ts';
 export { serviceLinks } from './sources.ts';
 export type { Env } from './sources.ts';

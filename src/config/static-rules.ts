@@ -13,7 +13,11 @@
  * Must not: compile patterns (the static handler does) or know about requests.
  */
 
-/** One parsed rule; `value` is normalised to `a, b=1` spacing. */
+/**
+ * One `Cache-Control` rule: the first whose `pattern` matches the path below the mount wins.
+ * Parsed here, served by the static handler (its options take this type). `value` is normalised
+ * to `a, b=1` spacing.
+ */
 export interface CacheControlRule {
   readonly pattern: string;
   readonly value: string;

@@ -5,11 +5,9 @@
  * Must not: read the environment, argv or files.
  */
 
-/** One `Cache-Control` rule: first `pattern` that matches the path below the mount wins. */
-export interface CacheControlRule {
-  readonly pattern: string;
-  readonly value: string;
-}
+import type { CacheControlRule } from '../../config/index.ts';
+
+export type { CacheControlRule };
 
 export interface StaticOptions {
   /** Directory served; relative paths are resolved against the working directory. */
