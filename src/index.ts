@@ -7,18 +7,10 @@
 
 export { serve, type ServeOptions, type RunningServer } from './serve.ts';
 export { Router, HttpError, RequestAbortedError, UNMATCHED_ROUTE } from './server/index.ts';
-export type {
-  Handler,
-  Request,
-  Response,
-  RequestBody,
-  StreamSource,
-  StreamOptions,
-  BodyInit,
-  DrainOptions,
-  DrainResult,
-  ServerOptionsOverrides,
-} from './server/index.ts';
+// The handler API, whole: api.ts is the set of small interfaces a handler may call, so every
+// name it declares is public (and nothing of the engine is).
+export type * from './server/api.ts';
+export type { DrainOptions, DrainResult, ServerOptionsOverrides } from './server/index.ts';
 export { createStaticHandler, type StaticOptions, type CacheControlRule } from './server/static/index.ts';
 export type {
   AppModule,
