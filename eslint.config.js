@@ -1,6 +1,7 @@
 // Lint: type-aware typescript-eslint rules (no floating promises), plus Samovar's own
 // architecture rules: src/ never imports node:http/https/http2, and imports point one way
 // (src/http <- src/server <- src/fetch <- src/entry <- src/cluster; config, log and metrics are leaves).
+// Outside src/: test/ and load/ share what both use through harness/, and never import each other.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -18,6 +19,13 @@ function restrict(patterns) {
     'no-restricted-imports': ['error', { paths: [...HTTP_MODULES, ...PARSER_PACKAGES], patterns }],
   };
 }
+
+// test/ and load/ may use node:http and third-party clients; only their folders are fenced.
+function fence(patterns, paths = []) {
+  return { 'no-restricted-imports': ['error', { paths, patterns }] };
+}
+const TEST = { group: ['**/test/**'], message: 'Only test/ imports test/: move what is shared to harness/.' };
+const LOAD = { group: ['**/load/**'], message: 'Only load/ imports load/: move what is shared to harness/.' };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'load/results/**'] },
@@ -90,6 +98,20 @@ export default tseslint.config(
         message: 'config, log and metrics are leaves.',
       },
     ]),
+  },
+  { files: ['test/**/*.ts'], rules: fence([LOAD]) },
+  { files: ['load/**/*.ts'], rules: fence([TEST]) },
+  {
+    files: ['harness/**/*.ts'],
+    rules: fence(
+      [TEST, LOAD],
+      [
+        {
+          name: 'vitest',
+          message: 'harness/ also runs outside vitest (load/): hooks belong in test/support/.',
+        },
+      ],
+    ),
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {

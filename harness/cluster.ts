@@ -1,9 +1,10 @@
 /**
- * Runs a real Samovar cluster for a test: spawns the entry point (`src/main.ts`, or the fault
- * fixture) with configuration in the environment, reads its JSON lifecycle lines from stdout,
- * waits for events, sends signals, and cleans up every process it started — the primary and
- * each worker it logged — so no test leaves an orphan even when it fails.
- * Must not: reach into the cluster any other way than a user could (signals, HTTP, logs).
+ * Runs a real Samovar cluster for a test or a load script: spawns an entry point (`src/main.ts`,
+ * the CLI, or a fixture) with configuration in the environment, reads its JSON lifecycle lines
+ * from stdout, waits for events, sends signals, and cleans up every process it started — the
+ * primary and each worker it logged, by PID — so no run leaves an orphan even when it fails.
+ * Must not: reach into the cluster any other way than a user could (signals, HTTP, logs), or
+ * import a test runner (load/ scripts use it too).
  */
 
 import { spawn } from 'node:child_process';
@@ -13,9 +14,8 @@ import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const MAIN = 'src/main.ts';
-export const FIXTURE = 'test/cluster/fixtures/entry.ts';
 
 export interface LogLine {
   readonly level: string;
@@ -157,6 +157,37 @@ export class Cluster {
   }
 }
 
+/**
+ * Spawns `argv` from the repository root with `env` over this process's environment (less its
+ * own SAMOVAR_* and PORT, so the caller's shell cannot leak in), serving on `port`; waits until
+ * `ready` workers are ready (none: returns at once), and kills it all if they are not in time.
+ */
+export async function launchCluster(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+  port: number,
+  { ready, timeoutMs }: { ready: number; timeoutMs: number },
+): Promise<Cluster> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
+  );
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const cluster = new Cluster(child, port);
+  if (ready > 0) {
+    try {
+      await cluster.waitFor('ready', () => true, { count: ready, timeoutMs });
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
+  }
+  return cluster;
+}
+
 /** Starts a cluster on a free port and waits for its workers to be ready. */
 export async function startCluster(options: StartOptions = {}): Promise<Cluster> {
   const port = await freePort();
@@ -170,25 +201,9 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
     ...options.env,
   };
   for (const name of options.unset ?? []) delete env[name];
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
-  );
-  const child = spawn(process.execPath, [options.entry ?? MAIN, ...(options.args ?? [])], {
-    cwd: ROOT,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const cluster = new Cluster(child, port);
+  const argv = [process.execPath, options.entry ?? MAIN, ...(options.args ?? [])];
   const ready = options.ready ?? Number(env.SAMOVAR_WORKERS ?? 2);
-  if (ready > 0) {
-    try {
-      await cluster.waitFor('ready', () => true, { count: ready, timeoutMs: 15_000 });
-    } catch (error) {
-      await cluster.destroy();
-      throw error;
-    }
-  }
-  return cluster;
+  return launchCluster(argv, env, port, { ready, timeoutMs: 15_000 });
 }
 
 export interface Answer {

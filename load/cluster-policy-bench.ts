@@ -10,7 +10,7 @@
  */
 
 import autocannon from 'autocannon';
-import { MAIN, startCluster } from './harness.ts';
+import { MAIN, startCluster } from '../harness/cluster.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);

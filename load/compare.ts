@@ -1,7 +1,7 @@
 /**
  * `npm run load:compare`: Samovar against node:http under node:cluster (same routes), nginx (the
  * ceiling, when installed) and a node:net responder that does not parse (the JavaScript bound),
- * and with `--peers apps` the front door — the test/apps fixtures through Samovar's CLI (native,
+ * and with `--peers apps` the front door — the harness/apps fixtures through Samovar's CLI (native,
  * bare fetch, Hono) and the Hono fixture on @hono/node-server — each with `--workers` workers,
  * driven by autocannon and wrk, interleaved round by round, on pinned CPUs where possible.
  *

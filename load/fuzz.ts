@@ -1,11 +1,11 @@
 /**
- * `npm run fuzz -- --minutes N`: the long run of the fuzzer (test/hardening/fuzz/): starts the
+ * `npm run fuzz -- --minutes N`: the long run of the fuzzer (harness/fuzz/): starts the
  * fixture cluster (2 workers, small limits and timeouts, pipelining limit 4) and, for the deep
  * batches, a second one with the shipped pipelining limit (1 worker); for N minutes sends mutated
  * inputs from `--lanes` connections at a time and pipelined batches then a half-close (batch.ts,
  * issue 16 §3) from `--batch-lanes` more, split between the two clusters; prints what was tried
  * and every finding. A failing batch is shrunk (shrink.ts) before it is reported. Findings are
- * saved as reproducers under test/hardening/findings/ (the fuzz test replays them); the summary
+ * saved as reproducers under harness/fuzz/findings/ (the fuzz test replays them); the summary
  * goes to load/results/fuzz-<time>.json. Exits 1 when anything was found.
  * Must not: run inside `npm test` (test/hardening/fuzz.test.ts is the bounded slice).
  */
@@ -13,7 +13,7 @@
 import { Buffer } from 'node:buffer';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Cluster } from '../test/cluster/harness.ts';
+import type { Cluster } from '../harness/cluster.ts';
 import {
   DEFAULT_LIMIT_ENV,
   DEFAULT_PIPELINE_LIMIT,
@@ -21,8 +21,8 @@ import {
   FuzzRun,
   saveFindings,
   type Finding,
-} from '../test/hardening/fuzz/runner.ts';
-import { startHardeningCluster } from '../test/hardening/support/cluster.ts';
+} from '../harness/fuzz/runner.ts';
+import { startHardeningCluster } from '../harness/hardening/cluster.ts';
 
 const USAGE = `Usage: npm run fuzz -- [--minutes N] [--seed S] [--lanes L] [--batch-lanes B]
 
@@ -30,7 +30,7 @@ const USAGE = `Usage: npm run fuzz -- [--minutes N] [--seed S] [--lanes L] [--ba
   --seed S            PRNG seed (default: random; printed, so a run can be repeated)
   --lanes L           connections at a time for mutated inputs (default 16; 0: none)
   --batch-lanes B     connections at a time for pipelined batches (default 4; 0: none)
-  --findings DIR      where reproducers go (default test/hardening/findings/, which the
+  --findings DIR      where reproducers go (default harness/fuzz/findings/, which the
                       fuzz test replays)`;
 
 /** Lifecycle lines the run needs to keep; the rest (protocol-error warnings) are dropped as they come. */

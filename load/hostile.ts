@@ -23,12 +23,13 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { HostileClients, lifetimes, percentile, serverSidePorts } from './lib/hostile-clients.ts';
-import { normalTraffic, RssSampler } from './lib/measure.ts';
-import { chunkedUpload } from './lib/upload.ts';
-import { piecewiseUpload } from './lib/piecewise.ts';
+import { HostileClients, lifetimes, percentile, serverSidePorts } from '../harness/clients/hostile.ts';
+import { normalTraffic } from '../harness/measure/traffic.ts';
+import { RssSampler } from '../harness/measure/rss.ts';
+import { chunkedUpload } from '../harness/clients/upload.ts';
+import { piecewiseUpload } from '../harness/clients/piecewise.ts';
 import net from 'node:net';
-import { startHardeningCluster, unplannedExits } from '../test/hardening/support/cluster.ts';
+import { startHardeningCluster, unplannedExits } from '../harness/hardening/cluster.ts';
 
 const MiB = 1024 * 1024;
 const HEADERS_TIMEOUT_MS = 5_000;

@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { rssOf } from './lib/measure.ts';
+import { rssOf } from '../harness/measure/rss.ts';
 import { freePort, installCleanupHooks, spawnChild, stopAll, stopChild, waitReady } from './lib/processes.ts';
 import type { Child } from './lib/processes.ts';
 

@@ -22,8 +22,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Outcome, RequestParser } from '../src/http/request-parser.ts';
-import { HTTPParser as LlhttpParser, LLHTTP_MAX_HEADER_SIZE } from '../test/support/llhttp.ts';
-import { parserLimits } from '../test/support/limits.ts';
+import { HTTPParser as LlhttpParser, LLHTTP_MAX_HEADER_SIZE } from '../harness/parser/llhttp.ts';
+import { parserLimits } from '../harness/parser/limits.ts';
 
 const require = createRequire(import.meta.url);
 

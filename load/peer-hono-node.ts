@@ -1,6 +1,6 @@
 /**
  * A fetch app on @hono/node-server for `npm run load:compare`: the module PEER_APP (default
- * test/apps/hono.ts, the Hono fixture Samovar serves through its CLI in the same lab) served by
+ * harness/apps/hono.ts, the Hono fixture Samovar serves through its CLI in the same lab) served by
  * `serve({ fetch })` with @hono/node-server's defaults, as its README runs a Hono app on Node —
  * so "Hono on Samovar ÷ Hono on @hono/node-server" compares the servers, not the apps.
  * `/healthz` is answered ahead of the app (the lab polls it), as Samovar's worker does.
@@ -21,7 +21,7 @@ interface FetchApp {
 const HEALTH_PATH = '/healthz';
 
 async function serveApp(): Promise<void> {
-  const file = resolve(process.env['PEER_APP'] ?? 'test/apps/hono.ts');
+  const file = resolve(process.env['PEER_APP'] ?? 'harness/apps/hono.ts');
   const app = ((await import(pathToFileURL(file).href)) as { default: FetchApp }).default;
   const healthy = (): Response => new Response('ok\n');
   const fetch = (request: Request, ...rest: unknown[]): Response | Promise<Response> => {

@@ -3,7 +3,7 @@
  * rolling restart (SIGHUP) every `--restart-every` seconds, sampling the resident memory of the
  * primary and of every worker. Traffic (load/lib/soak-traffic.ts): keep-alive, close, pipelined,
  * bodies, streams, handler errors, malformed requests, plus slow clients (tricklers all along, a
- * wave of non-readers every minute; load/lib/hostile-clients.ts).
+ * wave of non-readers every minute; harness/clients/hostile.ts).
  *
  * The goal: zero failed well-formed requests, no worker lost, and no memory growth beyond noise.
  * A rolling restart resets each worker, so a leak in a worker shows as rising peaks from one
@@ -15,11 +15,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { HostileClients } from './lib/hostile-clients.ts';
-import { RssSampler, type RssSample } from './lib/measure.ts';
+import { HostileClients } from '../harness/clients/hostile.ts';
+import { RssSampler, type RssSample } from '../harness/measure/rss.ts';
 import { SoakTraffic } from './lib/soak-traffic.ts';
 import { lineChart, type Series } from './lib/svg-chart.ts';
-import { startHardeningCluster, unplannedExits } from '../test/hardening/support/cluster.ts';
+import { startHardeningCluster, unplannedExits } from '../harness/hardening/cluster.ts';
 
 const MiB = 1024 * 1024;
 const SAMPLE_MS = 2_000;

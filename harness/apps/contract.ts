@@ -1,5 +1,5 @@
 /**
- * The route contract every fixture in test/apps implements, and the few helpers they share, so
+ * The route contract every fixture in harness/apps implements, and the few helpers they share, so
  * the five apps differ only in how their framework says it:
  *   GET  /            200 `Hello, World!` as text/plain
  *   HEAD /            the same head, no body

@@ -4,7 +4,7 @@
  * also the load lab's "bare fetch app", so it reads the path from `request.url` with two
  * `indexOf`s instead of building a `URL` per request, as the fast routers do.
  * Must not: listen or read the process; the server that imports it (Samovar's worker, the
- * oracles in test/apps/oracle.ts, load/peer-hono-node.ts) does.
+ * oracles in test/support/app-oracle.ts, load/peer-hono-node.ts) does.
  */
 
 import { AbortLedger, COOKIES, countBytes, HELLO, sleep, slowMs, sseStream } from './contract.ts';

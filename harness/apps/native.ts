@@ -2,7 +2,7 @@
  * The route contract (contract.ts) as a native Samovar app: `export default { handle }`, routed
  * by Samovar's `Router` from the public entry (src/index.ts, what `import … from 'samovar'`
  * gives a user). It has no oracle: the test holds it to the contract directly, and the load lab
- * measures the fetch adapter against it (test/apps/fetch.ts answers the same routes).
+ * measures the fetch adapter against it (harness/apps/fetch.ts answers the same routes).
  * Must not: listen or read the process; the worker does.
  */
 

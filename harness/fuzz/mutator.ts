@@ -4,13 +4,13 @@
  * mutations), 0–4 mutations — byte flips, insertions of CR/LF/NUL/SP/`:`/`,` and the other
  * INTERESTING strings, deletions, line duplication (header duplication), huge numbers, case
  * flips, truncation — and a random split into writes (one, a few, many, or one byte each).
- * The mutation operators are test/support/http-gen.ts's, shared with the parser's property tests.
+ * The mutation operators are harness/parser/http-gen.ts's, shared with the parser's property tests.
  * Must not: talk to a server.
  */
 
 import { Buffer } from 'node:buffer';
-import { INTERESTING, mutate, type Mutation } from '../../support/http-gen.ts';
-import { SEEDS, smuggledRequest } from '../corpus/seeds.ts';
+import { INTERESTING, mutate, type Mutation } from '../parser/http-gen.ts';
+import { SEEDS, smuggledRequest } from './seeds.ts';
 import type { BatchSpec } from './batch.ts';
 
 /** mulberry32: a tiny, fast, seedable PRNG; plenty for choosing mutations. */

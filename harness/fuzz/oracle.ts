@@ -6,7 +6,7 @@
  *    (responses.ts reads the bytes strictly; the runner enforces the deadline).
  * 3. Smuggling. Every input hides a request to `/smuggled-<id>` in its tail. The server may
  *    answer it only when a strict reference framing of the same bytes also sees it as a request
- *    of its own. The reference is llhttp (Node's parser, strict flags, test/support/llhttp.ts),
+ *    of its own. The reference is llhttp (Node's parser, strict flags, harness/parser/llhttp.ts),
  *    adjusted for exactly the leniencies docs/parser-strictness.md documents ("Samovar accepts,
  *    llhttp rejects": extension methods, HTTP/1.2–1.9, scheme characters, a Content-Length list
  *    of equal values, `chunked,` list syntax, BWS in chunk extensions, framing fields in
@@ -26,10 +26,10 @@
  */
 
 import { Buffer } from 'node:buffer';
-import type { ParserLimits } from '../../../src/http/request-parser.ts';
-import { Outcome, RequestParser } from '../../../src/http/request-parser.ts';
-import { BodyKind, type RequestHead } from '../../../src/http/request-head.ts';
-import { LLHTTP_METHODS, runLlhttp } from '../../support/llhttp.ts';
+import type { ParserLimits } from '../../src/http/request-parser.ts';
+import { Outcome, RequestParser } from '../../src/http/request-parser.ts';
+import { BodyKind, type RequestHead } from '../../src/http/request-head.ts';
+import { LLHTTP_METHODS, runLlhttp } from '../parser/llhttp.ts';
 import { readResponses } from './responses.ts';
 
 // ---- Samovar's view: parser + engine stop rules --------------------------------------------

@@ -1,10 +1,10 @@
 /**
- * Runs fuzz inputs against a live cluster (the fixture entry, test/hardening/fixtures/entry.ts):
+ * Runs fuzz inputs against a live cluster (the fixture entry, harness/hardening/entry.ts):
  * each input on its own connection, written in its pieces, then half-closed (or left open so the
  * server's timeouts must end it); the bytes that come back are judged by oracle.ts, or by
  * batch-oracle.ts for a pipelined batch (batch.ts). Several lanes run at once. A finding is kept
  * with everything needed to replay it, and can be saved as a reproducer file
- * (`test/hardening/findings/*.json`, replayed by the fuzz test).
+ * (`harness/fuzz/findings/*.json`, replayed by the fuzz test).
  * Must not: start or stop the cluster (the caller owns it).
  */
 
@@ -12,8 +12,8 @@ import { Buffer } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { ParserLimits } from '../../../src/http/request-parser.ts';
-import type { Cluster, LogLine } from '../../cluster/harness.ts';
+import type { ParserLimits } from '../../src/http/request-parser.ts';
+import type { Cluster, LogLine } from '../cluster.ts';
 import { FindingKind, judge, type Exchange } from './oracle.ts';
 import { Mutator, type FuzzInput } from './mutator.ts';
 import { BatchGenerator, batchDeadlineMs, Role, type BatchSpec } from './batch.ts';
@@ -53,7 +53,7 @@ export const FUZZ_PIPELINE_LIMIT = Number(FUZZ_ENV.SAMOVAR_CONNECTIONS_MAX_PIPEL
 
 /** The shipped default of `connections.maxPipelinedRequests` (config/defaults.json). */
 export const DEFAULT_PIPELINE_LIMIT = (
-  JSON.parse(readFileSync(new URL('../../../config/defaults.json', import.meta.url), 'utf8')) as {
+  JSON.parse(readFileSync(new URL('../../config/defaults.json', import.meta.url), 'utf8')) as {
     connections: { maxPipelinedRequests: number };
   }
 ).connections.maxPipelinedRequests;
@@ -336,7 +336,7 @@ function logFinding(kind: FindingKind, detail: string): Finding {
 }
 
 /** Where reproducers are saved, and read back by the fuzz test. */
-export const FINDINGS_DIR = new URL('../findings/', import.meta.url).pathname;
+export const FINDINGS_DIR = new URL('./findings/', import.meta.url).pathname;
 
 /** Saves each distinct finding (by kind and input) as `<kind>-<id>.json`; returns the paths. */
 export function saveFindings(findings: readonly Finding[], dir = FINDINGS_DIR): string[] {

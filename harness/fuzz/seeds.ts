@@ -3,7 +3,7 @@
  * from the request-smuggling literature (CL.TE, TE.CL, TE.TE, duplicated and overflowing
  * lengths, obs-fold, bare line ends, NUL, whitespace before the colon, chunk-extension floods).
  * The mutator starts from these; each input also gets a request to `/smuggled-<n>` hidden in
- * its tail (test/hardening/fuzz/oracle.ts says when handling it is a finding).
+ * its tail (harness/fuzz/oracle.ts says when handling it is a finding).
  * Kept as escaped strings rather than files so that no editor or formatter changes a CR.
  * Must not: hold anything that depends on the server's configuration.
  */

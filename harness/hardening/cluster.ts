@@ -1,16 +1,16 @@
 /**
- * Starts the hardening fixture cluster (test/hardening/fixtures/entry.ts) the way
- * test/cluster/harness.ts starts the real one — configuration in the environment, lifecycle
- * read from its JSON log lines, every process killed by PID at the end — plus what hardening
- * needs on top: an optional lowered `ulimit -n` applied to the cluster's processes only
- * (`bash -c 'ulimit -n N; exec node …'`), and a list of the exits nobody asked for.
+ * Starts the hardening fixture cluster (entry.ts beside this file) the way ../cluster.ts starts
+ * the real one — configuration in the environment, lifecycle read from its JSON log lines, every
+ * process killed by PID at the end — plus what hardening needs on top: an optional lowered
+ * `ulimit -n` applied to the cluster's processes only (`bash -c 'ulimit -n N; exec node …'`),
+ * and a list of the exits nobody asked for.
  * Must not: change the limits of the calling process.
  */
 
-import { spawn } from 'node:child_process';
-import { Cluster, freePort, ROOT } from '../../cluster/harness.ts';
+import { freePort, launchCluster } from '../cluster.ts';
+import type { Cluster } from '../cluster.ts';
 
-export const FIXTURE_ENTRY = 'test/hardening/fixtures/entry.ts';
+export const FIXTURE_ENTRY = 'harness/hardening/entry.ts';
 
 export interface HardeningClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
@@ -32,30 +32,15 @@ export const BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
 export async function startHardeningCluster(options: HardeningClusterOptions = {}): Promise<Cluster> {
   const port = await freePort();
   const env: Record<string, string> = { ...BASE_ENV, SAMOVAR_PORT: String(port), ...options.env };
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
-  );
   const entry = options.entry ?? FIXTURE_ENTRY;
   const argv =
     options.maxFiles === undefined
       ? [process.execPath, entry]
       : ['bash', '-c', `ulimit -n ${options.maxFiles} && exec "$0" "$@"`, process.execPath, entry];
-  const child = spawn(argv[0] as string, argv.slice(1), {
-    cwd: ROOT,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return launchCluster(argv, env, port, {
+    ready: Number(env.SAMOVAR_WORKERS),
+    timeoutMs: options.readyTimeoutMs ?? 20_000,
   });
-  const cluster = new Cluster(child, port);
-  try {
-    await cluster.waitFor('ready', () => true, {
-      count: Number(env.SAMOVAR_WORKERS),
-      timeoutMs: options.readyTimeoutMs ?? 20_000,
-    });
-  } catch (error) {
-    await cluster.destroy();
-    throw error;
-  }
-  return cluster;
 }
 
 /** Lifecycle lines that mean a worker died or was replaced without being asked to. */

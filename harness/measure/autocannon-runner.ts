@@ -1,6 +1,6 @@
 /**
  * Runs one autocannon measurement in its own process, so the parent can pin it to a CPU with
- * `taskset -c 0 node load/lib/autocannon-runner.ts '<json>'` and keep its own event loop out of
+ * `taskset -c 0 node harness/measure/autocannon-runner.ts '<json>'` and keep its own event loop out of
  * the measurement. Prints exactly one line: `AUTOCANNON_JSON {...}`.
  * Must not: start servers or interpret results (the parent does both).
  */

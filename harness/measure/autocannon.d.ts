@@ -1,9 +1,10 @@
 /**
- * The slice of autocannon 8's API that the load runner uses (the package ships no types).
- * Must not: grow beyond what load/ calls; field meanings are autocannon's README's.
+ * The slice of autocannon 8's API that the runner, the in-process steady GETs and the cluster
+ * policy benchmark use (the package ships no types).
+ * Must not: grow beyond what harness/ and load/ call; field meanings are autocannon's README's.
  */
 declare module 'autocannon' {
-  interface AutocannonOptions {
+  export interface AutocannonOptions {
     url: string;
     connections: number;
     duration: number;
@@ -16,7 +17,7 @@ declare module 'autocannon' {
     requests?: { method: string; path: string; body?: string }[];
   }
 
-  interface Histogram {
+  export interface Histogram {
     average: number;
     p50: number;
     p90: number;
@@ -25,7 +26,7 @@ declare module 'autocannon' {
     total: number;
   }
 
-  interface AutocannonResult {
+  export interface AutocannonResult {
     duration: number;
     errors: number;
     timeouts: number;

@@ -1,7 +1,13 @@
 /**
  * What the parent and `autocannon-runner.ts` exchange: the input as one JSON argument, the output
- * as one stdout line starting with `RUNNER_MARK`. Types only, so either side imports it freely.
+ * as one stdout line starting with `RUNNER_MARK`; and where the runner is. Types and constants
+ * only, so either side imports it freely.
  */
+
+import { fileURLToPath } from 'node:url';
+
+/** The runner's file: spawned by autocannon.ts, and pinned by load/lib/generators.ts. */
+export const AUTOCANNON_RUNNER = fileURLToPath(new URL('./autocannon-runner.ts', import.meta.url));
 
 export interface RunnerInput {
   readonly url: string;

@@ -1,7 +1,7 @@
 /**
  * The two load generators behind one call: autocannon (in a child process, see
- * autocannon-runner.ts) and wrk (with wrk-report.lua), each pinned with the caller's `taskset`
- * prefix, each reduced to the same `Measurement`.
+ * harness/measure/autocannon-runner.ts) and wrk (with wrk-report.lua), each pinned with the
+ * caller's `taskset` prefix, each reduced to the same `Measurement`.
  * Must not: judge results (errors are counted here, judged by the caller) or start servers.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,10 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { Scenario, Tool } from './options.ts';
 import { spawnChild } from './processes.ts';
 import type { Child } from './processes.ts';
-import { RUNNER_MARK } from './runner-protocol.ts';
-import type { RunnerInput, RunnerOutput } from './runner-protocol.ts';
+import { AUTOCANNON_RUNNER as RUNNER, RUNNER_MARK } from '../../harness/measure/runner-protocol.ts';
+import type { RunnerInput, RunnerOutput } from '../../harness/measure/runner-protocol.ts';
 
-const RUNNER = fileURLToPath(new URL('./autocannon-runner.ts', import.meta.url));
 const WRK_SCRIPT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
 const WRK_MARK = 'WRK_JSON ';
 /** A request unanswered this long counts as a timeout (both tools). */

@@ -58,7 +58,7 @@ export type PeerId = (typeof PEERS)[number];
 /** The engine comparison, measured by default: Samovar's demo beside node:http, nginx, node:net. */
 export const ENGINE_PEERS: readonly PeerId[] = ['samovar', 'node-http', 'nginx', 'node-net'];
 /**
- * The front door (`--peers apps`): the fixtures of test/apps through Samovar's CLI — native,
+ * The front door (`--peers apps`): the fixtures of harness/apps through Samovar's CLI — native,
  * bare fetch, Hono — and the same Hono fixture on @hono/node-server.
  */
 export const APP_FIXTURE_PEERS: readonly PeerId[] = [
@@ -94,9 +94,9 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm run load:compare -- [flags]
 
 Starts the peers — Samovar, node:http under node:cluster, nginx (when installed) and a minimal
-node:net responder; with --peers apps also the test/apps fixtures through Samovar's CLI and Hono on
-@hono/node-server; each with --workers worker processes — and drives them, interleaved, with
-autocannon and wrk. Prints a Markdown table with ratios to node:http (and, for the app peers,
+node:net responder; with --peers apps also the harness/apps fixtures through Samovar's CLI and
+Hono on @hono/node-server; each with --workers worker processes — and drives them, interleaved,
+with autocannon and wrk. Prints a Markdown table with ratios to node:http (and, for the app peers,
 Hono on Samovar ÷ Hono on @hono/node-server and fetch adapter ÷ native); writes
 load/results/compare-<time>.json, load/results/latest-compare.md and load/results/latest-compare.svg.
 Exits non-zero when a request failed or a server died.
@@ -112,7 +112,7 @@ Exits non-zero when a request failed or a server died.
   --scenarios LIST      comma list of get, get-1000, close, get-pipelined, echo-1k, static-1k,
                         static-64k, mix, echo-json, upload-64k, or all (default all)
   --peers LIST          comma list of samovar, node-http, nginx, node-net, samovar-native,
-                        samovar-fetch, samovar-hono, hono-node; apps (the last four: the test/apps
+                        samovar-fetch, samovar-hono, hono-node; apps (the last four: the harness/apps
                         fixtures through Samovar's CLI, and Hono on @hono/node-server); all (every
                         peer) (default samovar,node-http,nginx,node-net; nginx only where
                         installed; samovar and node-http are always measured)

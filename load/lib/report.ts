@@ -32,7 +32,7 @@ export interface Pair {
 /**
  * The front door's two questions: what Samovar gives a Hono app over @hono/node-server (same
  * module, both under node:cluster with the same workers), and what the fetch adapter costs over
- * the native handler API (test/apps/fetch.ts and native.ts answer the same routes alike).
+ * the native handler API (harness/apps/fetch.ts and native.ts answer the same routes alike).
  */
 export const PAIRS: readonly Pair[] = [
   { subject: 'samovar-hono', yardstick: 'hono-node', title: 'Hono on Samovar ÷ Hono on @hono/node-server' },

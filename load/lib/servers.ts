@@ -2,8 +2,8 @@
  * The peers under comparison: how each is started with the same worker count — Samovar from its
  * entry point with the benchmark's environment, node:http under node:cluster
  * (load/baseline-node-http.ts), nginx from a generated configuration in a temporary prefix, the
- * node:net responder (load/peer-node-net.ts), the test/apps fixtures through Samovar's CLI
- * (`node src/cli.ts test/apps/<app>.ts`, the same environment) and the Hono fixture on
+ * node:net responder (load/peer-node-net.ts), the harness/apps fixtures through Samovar's CLI
+ * (`node src/cli.ts harness/apps/<app>.ts`, the same environment) and the Hono fixture on
  * @hono/node-server (load/peer-hono-node.ts) — pinned, awaited, and checked once by hand before
  * any load (a server answering the wrong bytes fast is no result).
  * Must not: drive load or summarise results.
@@ -24,10 +24,10 @@ const HONO_NODE = fileURLToPath(new URL('../peer-hono-node.ts', import.meta.url)
 const CLI = 'src/cli.ts';
 /** The app each front-door peer serves (paths from the repository root, where peers start). */
 const FIXTURES = {
-  'samovar-native': 'test/apps/native.ts',
-  'samovar-fetch': 'test/apps/fetch.ts',
-  'samovar-hono': 'test/apps/hono.ts',
-  'hono-node': 'test/apps/hono.ts',
+  'samovar-native': 'harness/apps/native.ts',
+  'samovar-fetch': 'harness/apps/fetch.ts',
+  'samovar-hono': 'harness/apps/hono.ts',
+  'hono-node': 'harness/apps/hono.ts',
 } as const;
 /** Peers that are Samovar: the benchmark's environment, and stdout to /dev/null with the access log. */
 const SAMOVAR_PEERS: ReadonlySet<ServerId> = new Set([

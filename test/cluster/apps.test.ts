@@ -1,7 +1,7 @@
 /**
- * The front door end to end: each fixture of test/apps served through the real command
- * (`node src/cli.ts test/apps/<app>.ts`, one worker), answering the route contract
- * (test/apps/contract.ts) — and, for the four fetch apps, answering it as the same module does on
+ * The front door end to end: each fixture of harness/apps served through the real command
+ * (`node src/cli.ts harness/apps/<app>.ts`, one worker), answering the route contract
+ * (harness/apps/contract.ts) — and, for the four fetch apps, answering it as the same module does on
  * @hono/node-server (and srvx for the bare fetch app and h3, whose own server it is), started in
  * child processes as oracles: same status, same app headers, same framing, same body, the same
  * server-sent events with the head first, the same count for a 4 MiB streamed upload. The native
@@ -15,11 +15,19 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { call, openRequest, readEvents, readUntil, startOracle, upload, view } from '../apps/client.ts';
-import type { Answer, EventTimeline, Oracle, OracleKind } from '../apps/client.ts';
-import { COOKIES, HELLO, SSE_EVENTS } from '../apps/contract.ts';
-import { sleep, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import {
+  call,
+  openRequest,
+  readEvents,
+  readUntil,
+  startOracle,
+  upload,
+  view,
+} from '../support/app-client.ts';
+import type { Answer, EventTimeline, Oracle, OracleKind } from '../support/app-client.ts';
+import { COOKIES, HELLO, SSE_EVENTS } from '../../harness/apps/contract.ts';
+import { sleep, startCluster } from '../../harness/cluster.ts';
+import type { Cluster } from '../../harness/cluster.ts';
 
 const UPLOAD_BYTES = 4 * 1024 * 1024;
 const UPLOAD_CHUNK_BYTES = 64 * 1024;
@@ -221,13 +229,13 @@ interface FetchFixture {
 const FETCH_FIXTURES: readonly FetchFixture[] = [
   {
     name: 'bare fetch',
-    file: 'test/apps/fetch.ts',
+    file: 'harness/apps/fetch.ts',
     oracles: ['hono-node', 'srvx'],
     serverWritten: ['GET /boom (throws)'],
   },
-  { name: 'Hono', file: 'test/apps/hono.ts', oracles: ['hono-node'], serverWritten: [] },
-  { name: 'itty-router', file: 'test/apps/itty.ts', oracles: ['hono-node'], serverWritten: [] },
-  { name: 'h3', file: 'test/apps/h3.ts', oracles: ['hono-node', 'srvx'], serverWritten: [] },
+  { name: 'Hono', file: 'harness/apps/hono.ts', oracles: ['hono-node'], serverWritten: [] },
+  { name: 'itty-router', file: 'harness/apps/itty.ts', oracles: ['hono-node'], serverWritten: [] },
+  { name: 'h3', file: 'harness/apps/h3.ts', oracles: ['hono-node', 'srvx'], serverWritten: [] },
 ];
 
 /**
@@ -321,12 +329,12 @@ for (const fixture of FETCH_FIXTURES) {
   });
 }
 
-describe('native (test/apps/native.ts) through the CLI, held to the contract', () => {
+describe('native (harness/apps/native.ts) through the CLI, held to the contract', () => {
   let cluster: Cluster | undefined;
   const port = (): number => cluster?.port ?? 0;
 
   beforeAll(async () => {
-    cluster = await startCluster({ entry: 'src/cli.ts', args: ['test/apps/native.ts'], env: CLUSTER_ENV });
+    cluster = await startCluster({ entry: 'src/cli.ts', args: ['harness/apps/native.ts'], env: CLUSTER_ENV });
   });
 
   afterAll(async () => {

@@ -6,22 +6,16 @@
 
 import type { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
-import { afterEach, expect, it } from 'vitest';
-import { get, MAIN, sleep, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { get, MAIN, sleep, startCluster } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 const CONNECTIONS = 50;
 
 it('respawns a killed worker within a second, failing only its own connections', async () => {
-  cluster = await startCluster({ entry: MAIN, env: { SAMOVAR_WORKERS: '2' } });
-  const c = cluster;
+  const c = own(await startCluster({ entry: MAIN, env: { SAMOVAR_WORKERS: '2' } }));
   const [victim, survivor] = c.liveWorkers() as [number, number];
   const victimSlot = c.events('ready', (l) => l.workerPid === victim)[0]?.slot;
 

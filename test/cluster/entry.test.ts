@@ -14,19 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { get, ROOT, sleep, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { get, ROOT, sleep, startCluster } from '../../harness/cluster.ts';
+import type { Cluster } from '../../harness/cluster.ts';
 
 const CLI = 'src/cli.ts';
 const LIBRARY = pathToFileURL(join(ROOT, 'src/index.ts')).href;
 const dir = mkdtempSync(join(tmpdir(), 'samovar-entry-'));
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A native app answering `version`, with a slow `setup` and a `close` that logs its pid to a file. */
@@ -63,8 +59,7 @@ describe('an application through samovar ENTRY', () => {
     const closeLog = join(dir, 'close.log');
     writeFileSync(closeLog, '');
     const entry = write('app.mjs', nativeApp('v1', closeLog));
-    cluster = await startCluster({ entry: CLI, args: [entry], env: { SAMOVAR_WORKERS: '2' } });
-    const c = cluster;
+    const c = own(await startCluster({ entry: CLI, args: [entry], env: { SAMOVAR_WORKERS: '2' } }));
     expect((await get(c.port, '/')).body).toBe('v1');
     const context = JSON.parse((await get(c.port, '/context')).body) as Record<string, number>;
     expect(context).toMatchObject({ generation: 1, port: c.port });
@@ -115,11 +110,13 @@ describe('an application through samovar ENTRY', () => {
 
   it('moves the health paths, and leaves them to the application with health.mainPort off', async () => {
     const entry = write('health.mjs', nativeApp('h', join(dir, 'health-close.log')));
-    cluster = await startCluster({
-      entry: CLI,
-      args: [entry, '--no-health.main-port', '--health.ready-path', '/ready'],
-      env: { SAMOVAR_WORKERS: '1' },
-    });
+    const cluster = own(
+      await startCluster({
+        entry: CLI,
+        args: [entry, '--no-health.main-port', '--health.ready-path', '/ready'],
+        env: { SAMOVAR_WORKERS: '1' },
+      }),
+    );
     expect((await get(cluster.port, '/healthz')).body).toBe('the app owns /healthz');
     expect((await get(cluster.port, '/ready')).status).toBe(404);
     const listen = await cluster.waitFor('listen');
@@ -149,14 +146,14 @@ describe('the command and the programmatic cluster', () => {
       `import { runCluster } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/cluster/index.ts')).href)};\n` +
         `runCluster({ argv: [${JSON.stringify(app)}] });\n`,
     );
-    cluster = await startCluster({ entry: script, env: { SAMOVAR_WORKERS: '1' }, ready: 1 });
+    const cluster = own(await startCluster({ entry: script, env: { SAMOVAR_WORKERS: '1' }, ready: 1 }));
     expect((await get(cluster.port, '/')).body).toBe('from runCluster');
   });
 });
 
 describe('an entry that cannot be served at first start', () => {
   async function fails(args: string[]): Promise<Cluster> {
-    cluster = await startCluster({ entry: CLI, args, env: { SAMOVAR_WORKERS: '2' }, ready: 0 });
+    const cluster = own(await startCluster({ entry: CLI, args, env: { SAMOVAR_WORKERS: '2' }, ready: 0 }));
     await cluster.exited;
     return cluster;
   }
@@ -205,7 +202,9 @@ describe('an entry that cannot be served at first start', () => {
 
   it('a named export through FILE#name', async () => {
     const entry = write('named-ok.mjs', 'export const api = { handle(req, res) { res.send("named") } };');
-    cluster = await startCluster({ entry: CLI, args: [`${entry}#api`], env: { SAMOVAR_WORKERS: '1' } });
+    const cluster = own(
+      await startCluster({ entry: CLI, args: [`${entry}#api`], env: { SAMOVAR_WORKERS: '1' } }),
+    );
     expect((await get(cluster.port, '/')).body).toBe('named');
   });
 });

@@ -6,29 +6,25 @@
  */
 
 import net from 'node:net';
-import { afterEach, expect, it } from 'vitest';
-import { FIXTURE, get, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { expect, it } from 'vitest';
+import { clustersPerTest, FIXTURE } from '../support/clusters.ts';
+import { get, startCluster } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 it('backs off a slot that fails at boot and reports the cluster degraded', async () => {
-  cluster = await startCluster({
-    entry: FIXTURE,
-    ready: 1,
-    env: {
-      FIXTURE_FAIL_SLOT: '1',
-      SAMOVAR_CLUSTER_BACKOFF_INITIAL_MS: '100',
-      SAMOVAR_CLUSTER_BACKOFF_MAX_MS: '400',
-      SAMOVAR_CLUSTER_CRASH_LOOP_RESTARTS: '3',
-    },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: FIXTURE,
+      ready: 1,
+      env: {
+        FIXTURE_FAIL_SLOT: '1',
+        SAMOVAR_CLUSTER_BACKOFF_INITIAL_MS: '100',
+        SAMOVAR_CLUSTER_BACKOFF_MAX_MS: '400',
+        SAMOVAR_CLUSTER_CRASH_LOOP_RESTARTS: '3',
+      },
+    }),
+  );
   await c.waitFor('restart', (l) => l.slot === 1, { count: 5, timeoutMs: 15_000 });
   const delays = c.events('restart', (l) => l.slot === 1).map((l) => l.delayMs);
   expect(delays.slice(0, 5)).toEqual([0, 100, 200, 400, 400]);
@@ -44,11 +40,12 @@ it('backs off a slot that fails at boot and reports the cluster degraded', async
 }, 30_000);
 
 it('replaces a worker whose event loop is stuck, reason hang', async () => {
-  cluster = await startCluster({
-    entry: FIXTURE,
-    env: { SAMOVAR_CLUSTER_HEARTBEAT_INTERVAL_MS: '200', SAMOVAR_CLUSTER_HANG_TIMEOUT_MS: '1500' },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: FIXTURE,
+      env: { SAMOVAR_CLUSTER_HEARTBEAT_INTERVAL_MS: '200', SAMOVAR_CLUSTER_HANG_TIMEOUT_MS: '1500' },
+    }),
+  );
   const spinner = net.connect(c.port, '127.0.0.1');
   spinner.on('error', () => {});
   spinner.write('GET /spin HTTP/1.1\r\nHost: test\r\n\r\n');

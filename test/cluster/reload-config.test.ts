@@ -7,25 +7,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { get, MAIN, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { clustersPerTest } from '../support/clusters.ts';
+import { get, MAIN, startCluster } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
 let dir: string | null = null;
 
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
+afterEach(() => {
   if (dir !== null) rmSync(dir, { recursive: true, force: true });
   dir = null;
 });
+// Registered after the directory's hook: vitest runs after-hooks last-first, so clusters go first.
+const own = clustersPerTest();
 
 it('keeps the old workers on an invalid config, reloads a valid one', async () => {
   dir = mkdtempSync(join(tmpdir(), 'samovar-reload-'));
   const file = join(dir, 'samovar.json');
   writeFileSync(file, JSON.stringify({ workers: 2 }));
-  cluster = await startCluster({ entry: MAIN, args: ['--config', file] });
-  const c = cluster;
+  const c = own(await startCluster({ entry: MAIN, args: ['--config', file] }));
   const before = c.liveWorkers();
 
   writeFileSync(file, '{ "workers": 2, ');
@@ -69,8 +67,7 @@ it('keeps the old workers on an invalid config, reloads a valid one', async () =
 }, 30_000);
 
 it('queues SIGHUPs that arrive during a roll and coalesces them into one more roll', async () => {
-  cluster = await startCluster({ entry: MAIN });
-  const c = cluster;
+  const c = own(await startCluster({ entry: MAIN }));
   c.signal('SIGHUP');
   await c.waitFor('reload', (l) => l.result === 'started');
   c.signal('SIGHUP');

@@ -11,18 +11,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { freePort, get, MAIN, sleep, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { afterAll, expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { freePort, get, MAIN, sleep, startCluster } from '../../harness/cluster.ts';
+import type { Cluster } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
 const dir = mkdtempSync(join(tmpdir(), 'samovar-reload-whole-'));
 const file = join(dir, 'samovar.json');
 
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The demo with one worker, its configuration from `file` (so a SIGHUP re-reads it). */
@@ -39,8 +36,7 @@ it('reverts the worker count when a reload aborts', async () => {
     const port = await freePort();
     writeFileSync(file, JSON.stringify({ workers: 2, port }));
     const unset = ['SAMOVAR_WORKERS', 'SAMOVAR_PORT'];
-    cluster = await startCluster({ entry: MAIN, args: ['--config', file], unset });
-    const c = cluster;
+    const c = own(await startCluster({ entry: MAIN, args: ['--config', file], unset }));
     writeFileSync(file, JSON.stringify({ workers: 3, port: taken }));
     c.signal('SIGHUP');
     await c.waitFor('reload', (l) => l.result === 'aborted', { timeoutMs: 15_000 });
@@ -68,12 +64,13 @@ export default {
 };
 `,
   );
-  cluster = await startCluster({
-    entry: 'src/cli.ts',
-    args: [entry],
-    env: { SAMOVAR_CLUSTER_SCHEDULING_POLICY: 'rr' },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: 'src/cli.ts',
+      args: [entry],
+      env: { SAMOVAR_CLUSTER_SCHEDULING_POLICY: 'rr' },
+    }),
+  );
   c.signal('SIGHUP');
   await c.waitFor('reload', (l) => l.result === 'aborted', { timeoutMs: 15_000 });
   // Slot 0 had been promoted to generation 2; it is replaced again by a generation-1 worker.
@@ -86,7 +83,7 @@ export default {
 }, 30_000);
 
 it('keeps metrics.* on reload and says a restart is needed', async () => {
-  const c = (cluster = await oneWorkerFromFile());
+  const c = own(await oneWorkerFromFile());
   const listen = await c.waitFor('listen');
   expect((await get(c.port, '/')).status).toBe(200);
   writeFileSync(file, JSON.stringify({ workers: 1, metrics: { enabled: false, scrapeTimeoutMs: 500 } }));
@@ -102,13 +99,13 @@ it('keeps metrics.* on reload and says a restart is needed', async () => {
 
 it('refuses a static root that is not a directory, at start and on reload', async () => {
   const missing = join(dir, 'no-such-site');
-  cluster = await startCluster({ entry: MAIN, env: { SAMOVAR_STATIC_ROOT: missing }, ready: 0 });
+  const cluster = own(await startCluster({ entry: MAIN, env: { SAMOVAR_STATIC_ROOT: missing }, ready: 0 }));
   await cluster.exited;
   expect(cluster.exitCode).toBe(78);
   expect(cluster.stderr.join('')).toMatch(/static\.root.*does not exist/);
   expect(cluster.events('spawn')).toHaveLength(0);
 
-  const c = (cluster = await oneWorkerFromFile());
+  const c = own(await oneWorkerFromFile());
   writeFileSync(file, JSON.stringify({ workers: 1, static: { root: missing } }));
   c.signal('SIGHUP');
   const refused = await c.waitFor('reload', (l) => l.result === 'invalid');

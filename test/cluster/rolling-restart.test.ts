@@ -6,25 +6,21 @@
  */
 
 import autocannon from 'autocannon';
-import { afterEach, expect, it } from 'vitest';
-import { MAIN, sleep, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { MAIN, sleep, startCluster } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 it.each(['none', 'rr'])(
   'replaces every worker twice under load without failing a request (%s)',
   async (policy) => {
-    cluster = await startCluster({
-      entry: MAIN,
-      env: { SAMOVAR_WORKERS: '2', SAMOVAR_CLUSTER_SCHEDULING_POLICY: policy },
-    });
-    const c = cluster;
+    const c = own(
+      await startCluster({
+        entry: MAIN,
+        env: { SAMOVAR_WORKERS: '2', SAMOVAR_CLUSTER_SCHEDULING_POLICY: policy },
+      }),
+    );
     const original = c.liveWorkers();
     expect(original).toHaveLength(2);
 

@@ -5,20 +5,14 @@
  * crash respawns go back to the old configuration).
  */
 
-import { afterEach, expect, it } from 'vitest';
-import { FIXTURE, get, MAIN, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { expect, it } from 'vitest';
+import { clustersPerTest, FIXTURE } from '../support/clusters.ts';
+import { get, MAIN, startCluster } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 it('adds a worker on SIGTTIN and retires one on SIGTTOU', async () => {
-  cluster = await startCluster({ entry: MAIN });
-  const c = cluster;
+  const c = own(await startCluster({ entry: MAIN }));
   c.signal('SIGTTIN');
   await c.waitFor('ready', () => true, { count: 3 });
   expect(JSON.parse((await get(c.port, '/readyz')).body)).toMatchObject({ status: 'ok', wantedWorkers: 3 });
@@ -30,15 +24,16 @@ it('adds a worker on SIGTTIN and retires one on SIGTTOU', async () => {
 }, 20_000);
 
 it('recycles a worker after maxRequestsPerWorker without failing a request', async () => {
-  cluster = await startCluster({
-    entry: MAIN,
-    env: {
-      SAMOVAR_CLUSTER_MAX_REQUESTS_PER_WORKER: '300',
-      SAMOVAR_CLUSTER_MAX_REQUESTS_JITTER: '50',
-      SAMOVAR_CLUSTER_HEARTBEAT_INTERVAL_MS: '100',
-    },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: MAIN,
+      env: {
+        SAMOVAR_CLUSTER_MAX_REQUESTS_PER_WORKER: '300',
+        SAMOVAR_CLUSTER_MAX_REQUESTS_JITTER: '50',
+        SAMOVAR_CLUSTER_HEARTBEAT_INTERVAL_MS: '100',
+      },
+    }),
+  );
   const url = `http://127.0.0.1:${c.port}/`;
   const statuses: number[] = [];
   const client = async (): Promise<void> => {
@@ -56,11 +51,12 @@ it('recycles a worker after maxRequestsPerWorker without failing a request', asy
 }, 30_000);
 
 it('aborts a reload whose replacement never becomes ready and keeps the old generation', async () => {
-  cluster = await startCluster({
-    entry: FIXTURE,
-    env: { FIXTURE_STALL_FROM_GENERATION: '2', SAMOVAR_CLUSTER_READY_TIMEOUT_MS: '1000' },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: FIXTURE,
+      env: { FIXTURE_STALL_FROM_GENERATION: '2', SAMOVAR_CLUSTER_READY_TIMEOUT_MS: '1000' },
+    }),
+  );
   const before = c.liveWorkers();
   c.signal('SIGHUP');
   const aborted = await c.waitFor('reload', (l) => l.result === 'aborted', { timeoutMs: 5_000 });

@@ -7,33 +7,31 @@
  * Only the listening addresses differ from the manifest's (loopback, free ports).
  */
 
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
 import { shippedDeploymentEnv, shippedServiceLinks } from '../support/kubelet-env.ts';
-import { freePort, get, startCluster } from './harness.ts';
-import type { Cluster } from './harness.ts';
+import { freePort, get, startCluster } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 it('starts with the shipped Deployment env and the shipped Service links, and says what it ignored', async () => {
   const links = shippedServiceLinks();
   expect(links.SAMOVAR_PORT).toBe('tcp://10.96.12.34:80');
   const deployment = shippedDeploymentEnv();
   const port = await freePort();
-  cluster = await startCluster({
-    env: {
-      ...deployment,
-      ...links,
-      PORT: String(port),
-      SAMOVAR_HOST: '127.0.0.1',
-      SAMOVAR_METRICS_HOST: '127.0.0.1',
-      SAMOVAR_METRICS_PORT: '0',
-    },
-    ready: Number(deployment.SAMOVAR_WORKERS),
-  });
+  const cluster = own(
+    await startCluster({
+      env: {
+        ...deployment,
+        ...links,
+        PORT: String(port),
+        SAMOVAR_HOST: '127.0.0.1',
+        SAMOVAR_METRICS_HOST: '127.0.0.1',
+        SAMOVAR_METRICS_PORT: '0',
+      },
+      ready: Number(deployment.SAMOVAR_WORKERS),
+    }),
+  );
   expect((await get(port, '/')).body).toBe('Hello, World!');
   const said = cluster.events('start', (l) => typeof l.ignored === 'string');
   expect(said).toHaveLength(1);
@@ -42,7 +40,9 @@ it('starts with the shipped Deployment env and the shipped Service links, and sa
 });
 
 it('still refuses a misspelt SAMOVAR_ variable beside the links', async () => {
-  cluster = await startCluster({ env: { ...shippedServiceLinks(), SAMOVAR_WROKERS: '2' }, ready: 0 });
+  const cluster = own(
+    await startCluster({ env: { ...shippedServiceLinks(), SAMOVAR_WROKERS: '2' }, ready: 0 }),
+  );
   await cluster.exited;
   expect(cluster.exitCode).toBe(78);
   expect(cluster.stderr.join('')).toContain('SAMOVAR_WROKERS');

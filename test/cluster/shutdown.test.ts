@@ -6,16 +6,12 @@
  */
 
 import net from 'node:net';
-import { afterEach, expect, it } from 'vitest';
-import { get, MAIN, sleep, startCluster } from './harness.ts';
-import type { Answer, Cluster } from './harness.ts';
+import { expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { get, MAIN, sleep, startCluster } from '../../harness/cluster.ts';
+import type { Answer } from '../../harness/cluster.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 const DRAIN_DELAY_MS = 600;
 const TIMEOUT_MS = 5_000;
@@ -52,15 +48,16 @@ function connectRefused(port: number): Promise<boolean> {
 }
 
 it('finishes the request in flight, refuses new connections, closes idle ones cleanly, exits 0', async () => {
-  cluster = await startCluster({
-    entry: MAIN,
-    env: {
-      SAMOVAR_SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
-      SAMOVAR_SHUTDOWN_TIMEOUT_MS: String(TIMEOUT_MS),
-      SAMOVAR_SHUTDOWN_IDLE_GRACE_MS: '300',
-    },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: MAIN,
+      env: {
+        SAMOVAR_SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+        SAMOVAR_SHUTDOWN_TIMEOUT_MS: String(TIMEOUT_MS),
+        SAMOVAR_SHUTDOWN_IDLE_GRACE_MS: '300',
+      },
+    }),
+  );
   const idle = await idleKeepAlive(c.port);
   const slow: Promise<Answer> = get(c.port, '/delay?ms=2000', 10_000);
   await sleep(200);
@@ -102,11 +99,12 @@ it('finishes the request in flight, refuses new connections, closes idle ones cl
 }, 30_000);
 
 it('stops at once on a second SIGTERM, killing what is still draining, exit code 1', async () => {
-  cluster = await startCluster({
-    entry: MAIN,
-    env: { SAMOVAR_SHUTDOWN_TIMEOUT_MS: '20000', SAMOVAR_WORKERS: '1' },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: MAIN,
+      env: { SAMOVAR_SHUTDOWN_TIMEOUT_MS: '20000', SAMOVAR_WORKERS: '1' },
+    }),
+  );
   const slow = get(c.port, '/delay?ms=10000', 15_000).catch((error: Error) => error);
   await sleep(200);
   c.signal('SIGTERM');
@@ -121,11 +119,12 @@ it('stops at once on a second SIGTERM, killing what is still draining, exit code
 }, 20_000);
 
 it('cuts what outlives shutdown.timeoutMs, counts it, and exits non-zero', async () => {
-  cluster = await startCluster({
-    entry: MAIN,
-    env: { SAMOVAR_SHUTDOWN_TIMEOUT_MS: '500', SAMOVAR_WORKERS: '1' },
-  });
-  const c = cluster;
+  const c = own(
+    await startCluster({
+      entry: MAIN,
+      env: { SAMOVAR_SHUTDOWN_TIMEOUT_MS: '500', SAMOVAR_WORKERS: '1' },
+    }),
+  );
   const slow = get(c.port, '/delay?ms=5000', 10_000).catch((error: Error) => error);
   await sleep(200);
   const termAt = Date.now();

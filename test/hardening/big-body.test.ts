@@ -7,10 +7,10 @@
  */
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RssSampler } from '../../load/lib/measure.ts';
-import { chunkedUpload } from '../../load/lib/upload.ts';
-import type { Cluster } from '../cluster/harness.ts';
-import { MiB, startHardeningCluster, unplannedExits } from './support/cluster.ts';
+import { RssSampler } from '../../harness/measure/rss.ts';
+import { chunkedUpload } from '../../harness/clients/upload.ts';
+import type { Cluster } from '../../harness/cluster.ts';
+import { MiB, startHardeningCluster, unplannedExits } from '../../harness/hardening/cluster.ts';
 
 const LIMIT = 288 * MiB;
 const FLAT_UPLOAD = 256 * MiB;

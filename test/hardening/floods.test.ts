@@ -12,16 +12,16 @@
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { get, type Cluster } from '../cluster/harness.ts';
-import { startHardeningCluster, unplannedExits } from './support/cluster.ts';
+import { clustersPerTest } from '../support/clusters.ts';
+import { get } from '../../harness/cluster.ts';
+import { startHardeningCluster, unplannedExits } from '../../harness/hardening/cluster.ts';
 
-let cluster: Cluster | null = null;
 const sockets: net.Socket[] = [];
 
-afterEach(async () => {
+const own = clustersPerTest();
+// Registered after: vitest runs after-hooks last-first, so the sockets close before the cluster dies.
+afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
-  await cluster?.destroy();
-  cluster = null;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -48,13 +48,14 @@ function flood(port: number, count: number, first: string): Held[] {
 
 it('answers 503 with Retry-After and closes beyond maxConnections per worker', async () => {
   const perWorker = 20;
-  cluster = await startHardeningCluster({
-    env: {
-      SAMOVAR_CONNECTIONS_MAX_CONNECTIONS: String(perWorker),
-      SAMOVAR_TIMEOUTS_HEADERS_TIMEOUT_MS: '20000',
-    },
-  });
-  const c = cluster;
+  const c = own(
+    await startHardeningCluster({
+      env: {
+        SAMOVAR_CONNECTIONS_MAX_CONNECTIONS: String(perWorker),
+        SAMOVAR_TIMEOUTS_HEADERS_TIMEOUT_MS: '20000',
+      },
+    }),
+  );
   const all = flood(c.port, 100, '');
   await sleep(1_500);
   const refused = all.filter((h) => h.data.toString('latin1').startsWith('HTTP/1.1 503 '));
@@ -85,17 +86,18 @@ it('answers 503 with Retry-After and closes beyond maxConnections per worker', a
 });
 
 it('survives running out of file descriptors and recovers (ulimit -n 128)', async () => {
-  cluster = await startHardeningCluster({
-    maxFiles: 128,
-    env: {
-      SAMOVAR_WORKERS: '1',
-      SAMOVAR_TIMEOUTS_HEADERS_TIMEOUT_MS: '20000',
-      // Metrics on: the worker's heartbeat and metrics must not need a descriptor to survive.
-      SAMOVAR_METRICS_ENABLED: 'true',
-      SAMOVAR_METRICS_PORT: '0',
-    },
-  });
-  const c = cluster;
+  const c = own(
+    await startHardeningCluster({
+      maxFiles: 128,
+      env: {
+        SAMOVAR_WORKERS: '1',
+        SAMOVAR_TIMEOUTS_HEADERS_TIMEOUT_MS: '20000',
+        // Metrics on: the worker's heartbeat and metrics must not need a descriptor to survive.
+        SAMOVAR_METRICS_ENABLED: 'true',
+        SAMOVAR_METRICS_PORT: '0',
+      },
+    }),
+  );
   const worker = c.liveWorkers()[0];
   // Far more connections than descriptors; each starts a head so the worker holds what it took.
   const all = flood(c.port, 400, 'GET / HTTP/1.1\r\nHost: a\r\n');

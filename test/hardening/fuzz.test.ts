@@ -5,7 +5,7 @@
  *   for pipelined batches: a missing, reordered or extra answer, a cut request answered 2xx, a
  *   last answer that does not say close, a reset;
  * - a live cluster (2 workers of the fixture entry, small limits and timeouts): every saved
- *   reproducer (test/hardening/findings/) replays clean, then a few seconds of mutated inputs
+ *   reproducer (harness/fuzz/findings/) replays clean, then a few seconds of mutated inputs
  *   from a fixed seed: no worker exits, every connection is answered well-formed or closed in
  *   time, no `/smuggled-*` request is handled that strict framing does not also see;
  * - deep pipelined batches then a half-close (issue 16 §3), against that cluster (pipelining
@@ -17,11 +17,11 @@
 
 import { Buffer } from 'node:buffer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cluster } from '../cluster/harness.ts';
-import { FindingKind, judge, reference } from './fuzz/oracle.ts';
-import { BatchEnd, batchInput, Role, type BatchRequest, type BatchSpec } from './fuzz/batch.ts';
-import { prng } from './fuzz/mutator.ts';
-import { judgeBatch } from './fuzz/batch-oracle.ts';
+import type { Cluster } from '../../harness/cluster.ts';
+import { FindingKind, judge, reference } from '../../harness/fuzz/oracle.ts';
+import { BatchEnd, batchInput, Role, type BatchRequest, type BatchSpec } from '../../harness/fuzz/batch.ts';
+import { prng } from '../../harness/fuzz/mutator.ts';
+import { judgeBatch } from '../../harness/fuzz/batch-oracle.ts';
 import {
   DEFAULT_LIMIT_ENV,
   DEFAULT_PIPELINE_LIMIT,
@@ -29,8 +29,8 @@ import {
   FUZZ_LIMITS,
   FuzzRun,
   loadReproducers,
-} from './fuzz/runner.ts';
-import { startHardeningCluster } from './support/cluster.ts';
+} from '../../harness/fuzz/runner.ts';
+import { startHardeningCluster } from '../../harness/hardening/cluster.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? '20261127');
 const DURATION_MS = Number(process.env.FUZZ_MS ?? '4000');

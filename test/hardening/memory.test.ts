@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { piecewiseUpload } from '../../load/lib/piecewise.ts';
-import type { Cluster } from '../cluster/harness.ts';
-import { MiB, startHardeningCluster, unplannedExits } from './support/cluster.ts';
+import { piecewiseUpload } from '../../harness/clients/piecewise.ts';
+import type { Cluster } from '../../harness/cluster.ts';
+import { MiB, startHardeningCluster, unplannedExits } from '../../harness/hardening/cluster.ts';
 
 const BODY = 256 * 1024;
 const READERS = 16; // `/x`: the whole body with `bytes()`

@@ -8,22 +8,21 @@
 
 import net from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { sleep } from '../cluster/harness.ts';
-import type { Cluster } from '../cluster/harness.ts';
+import { clustersPerTest } from '../support/clusters.ts';
+import { sleep } from '../../harness/cluster.ts';
 import { scrape, startMetricsCluster } from '../observability/support.ts';
-import { get } from '../cluster/harness.ts';
+import { get } from '../../harness/cluster.ts';
 
 const HELD = 300;
 const HOLD_MS = 3_000;
 const ASK_EVERY_MS = 200;
 
-let cluster: Cluster | null = null;
 const sockets = new Set<net.Socket>();
-afterEach(async () => {
+const own = clustersPerTest();
+// Registered after: vitest runs after-hooks last-first, so the sockets close before the cluster dies.
+afterEach(() => {
   for (const s of sockets) s.destroy();
   sockets.clear();
-  await cluster?.destroy();
-  cluster = null;
 });
 
 /** One held connection: silent, or half a head; reopened when the server cuts it, until `until`. */
@@ -43,7 +42,7 @@ function hold(port: number, half: boolean, until: number): void {
 
 it('answers scrapes and probes within 1 s while hundreds of idle and half-sent connections are held', async () => {
   const { cluster: c, metricsPort } = await startMetricsCluster({ env: { SAMOVAR_WORKERS: '1' }, ready: 1 });
-  cluster = c;
+  own(c);
   const until = Date.now() + HOLD_MS;
   for (let i = 0; i < HELD; i++) hold(metricsPort, i % 2 === 1, until);
   await sleep(300);

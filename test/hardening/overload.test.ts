@@ -15,20 +15,17 @@
 
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
 import { Router } from '../../src/server/index.ts';
 import type { Server } from '../../src/server/index.ts';
-import { get, type Cluster } from '../cluster/harness.ts';
+import { get } from '../../harness/cluster.ts';
 import { RawClient } from '../support/raw-client.ts';
 import { cleanup, sleep, startServer, waitUntil } from '../support/server.ts';
-import { startHardeningCluster, unplannedExits } from './support/cluster.ts';
+import { startHardeningCluster, unplannedExits } from '../../harness/hardening/cluster.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cleanup();
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
+// Registered after: vitest runs after-hooks last-first, so servers close before clusters die.
+afterEach(cleanup);
 
 const REQUEST = 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n';
 
@@ -142,16 +139,17 @@ function acceptFailures(server: Server): Record<string, number> {
 
 describe('through the cluster configuration', () => {
   it('sheds while a worker is blocked, and rate-limits when enabled', async () => {
-    cluster = await startHardeningCluster({
-      env: {
-        SAMOVAR_WORKERS: '1',
-        SAMOVAR_OVERLOAD_MAX_EVENT_LOOP_LAG_MS: '50',
-        SAMOVAR_RATE_LIMIT_ENABLED: 'true',
-        SAMOVAR_RATE_LIMIT_REQUESTS_PER_SECOND: '1',
-        SAMOVAR_RATE_LIMIT_BURST: '20',
-      },
-    });
-    const c = cluster;
+    const c = own(
+      await startHardeningCluster({
+        env: {
+          SAMOVAR_WORKERS: '1',
+          SAMOVAR_OVERLOAD_MAX_EVENT_LOOP_LAG_MS: '50',
+          SAMOVAR_RATE_LIMIT_ENABLED: 'true',
+          SAMOVAR_RATE_LIMIT_REQUESTS_PER_SECOND: '1',
+          SAMOVAR_RATE_LIMIT_BURST: '20',
+        },
+      }),
+    );
     const blocker = await RawClient.connect(c.port);
     const other = await RawClient.connect(c.port);
     blocker.write('GET /block?ms=400 HTTP/1.1\r\nHost: a\r\n\r\n');

@@ -13,7 +13,7 @@ import { HttpError, Router } from '../../src/server/index.ts';
 import type { Response } from '../../src/server/index.ts';
 import { RawClient } from '../support/raw-client.ts';
 import { cleanup, startServer } from '../support/server.ts';
-import { readResponses } from './fuzz/responses.ts';
+import { readResponses } from '../../harness/fuzz/responses.ts';
 
 afterEach(cleanup);
 

@@ -12,10 +12,11 @@
  */
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HostileClients, lifetimes, percentile } from '../../load/lib/hostile-clients.ts';
-import { normalTraffic, RssSampler } from '../../load/lib/measure.ts';
-import type { Cluster } from '../cluster/harness.ts';
-import { MiB, startHardeningCluster, unplannedExits } from './support/cluster.ts';
+import { HostileClients, lifetimes, percentile } from '../../harness/clients/hostile.ts';
+import { normalTraffic } from '../../harness/measure/traffic.ts';
+import { RssSampler } from '../../harness/measure/rss.ts';
+import type { Cluster } from '../../harness/cluster.ts';
+import { MiB, startHardeningCluster, unplannedExits } from '../../harness/hardening/cluster.ts';
 
 const HEADERS_TIMEOUT_MS = 1_500;
 const WRITE_TIMEOUT_MS = 6_000;

@@ -5,15 +5,11 @@
  * dropped), so a dashboard shows 0 rather than "no data"; outcomes are counted too.
  */
 
-import { afterEach, expect, it } from 'vitest';
-import type { Cluster } from '../cluster/harness.ts';
+import { expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
 import { scrape, send, startMetricsCluster, sum } from './support.ts';
 
-let cluster: Cluster | null = null;
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 it('exports the rate limiter, shedding, accept and log-drop counters through the primary', async () => {
   const { cluster: c, metricsPort } = await startMetricsCluster({
@@ -25,7 +21,7 @@ it('exports the rate limiter, shedding, accept and log-drop counters through the
     },
     ready: 1,
   });
-  cluster = c;
+  own(c);
   const statuses: number[] = [];
   for (let i = 0; i < 5; i++) statuses.push((await send(c.port, '/')).status);
   const refused = statuses.filter((s) => s === 429).length;

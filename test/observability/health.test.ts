@@ -5,24 +5,18 @@
  * liveness stays 200).
  */
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE } from '../cluster/harness.ts';
-import type { Cluster } from '../cluster/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { clustersPerTest, FIXTURE } from '../support/clusters.ts';
 import { send, startMetricsCluster } from './support.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 describe('health', () => {
   it('answers the same readiness on both ports, and 503 while stopping', async () => {
     const { cluster: c, metricsPort } = await startMetricsCluster({
       env: { SAMOVAR_SHUTDOWN_DRAIN_DELAY_MS: '3000' },
     });
-    cluster = c;
+    own(c);
     for (const port of [c.port, metricsPort]) {
       const live = await send(port, '/healthz');
       expect([live.status, live.body]).toEqual([200, 'ok\n']);
@@ -46,7 +40,7 @@ describe('health', () => {
       ready: 1,
       env: { FIXTURE_FAIL_SLOT: '1', SAMOVAR_CLUSTER_MIN_WORKERS: '2' },
     });
-    cluster = c;
+    own(c);
     for (const port of [c.port, metricsPort]) {
       const ready = await send(port, '/readyz');
       expect(ready.status).toBe(503);

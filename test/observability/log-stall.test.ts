@@ -24,7 +24,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, freePort, get, ROOT, sleep } from '../cluster/harness.ts';
+import { Cluster, freePort, get, ROOT, sleep } from '../../harness/cluster.ts';
 import { scrape, startMetricsCluster, sum } from './support.ts';
 
 const ENTRY = 'test/observability/fixtures/pid-entry.ts';

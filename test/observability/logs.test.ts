@@ -10,17 +10,13 @@
  */
 
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../cluster/harness.ts';
-import type { Cluster, LogLine } from '../cluster/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { sleep } from '../../harness/cluster.ts';
+import type { Cluster, LogLine } from '../../harness/cluster.ts';
 import { scrape, send, startMetricsCluster, sum } from './support.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 const access = (c: Cluster): LogLine[] => c.events('access');
 
@@ -35,7 +31,7 @@ const GENERATED = /^[0-9a-z]{6}-\d+-[0-9a-z]+$/;
 describe('logs', () => {
   it('writes one access line per request, with the id the response carries', async () => {
     const { cluster: c } = await startMetricsCluster({ env: { SAMOVAR_LOG_ACCESS: 'on' } });
-    cluster = c;
+    own(c);
     const inbound = 'lb-7f3a:9c1e/route+1=@~_.';
     const tooLong = 'x'.repeat(129);
     const answers = [];
@@ -104,7 +100,7 @@ describe('logs', () => {
       env: { SAMOVAR_LOG_ACCESS: 'on', SAMOVAR_WORKERS: '1' },
       ready: 1,
     });
-    cluster = c;
+    own(c);
     // `curl -m 0.2` on a slow route, as a raw socket: the request, then a reset before the answer.
     const s = net.connect(c.port, '127.0.0.1', () =>
       s.write('GET /delay?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n'),
@@ -123,7 +119,7 @@ describe('logs', () => {
     const { cluster: c } = await startMetricsCluster({
       env: { SAMOVAR_WORKERS: '1', SAMOVAR_LOG_ACCESS: 'on' },
     });
-    cluster = c;
+    own(c);
     const a = await send(c.port, '/boom');
     expect(a.status).toBe(500);
     const id = a.headers['x-request-id'] as string;
@@ -143,7 +139,7 @@ describe('logs', () => {
     const { cluster: c } = await startMetricsCluster({
       env: { SAMOVAR_WORKERS: '1', SAMOVAR_LOG_ACCESS: 'sampled', SAMOVAR_LOG_ACCESS_SAMPLE_EVERY: '5' },
     });
-    cluster = c;
+    own(c);
     for (let i = 0; i < 20; i++) await send(c.port, '/');
     await waitForAccess(c, 4);
     await sleep(300);
@@ -154,7 +150,7 @@ describe('logs', () => {
     const { cluster: c, metricsPort } = await startMetricsCluster({
       env: { SAMOVAR_LOG_ACCESS: 'on', SAMOVAR_METRICS_ADMIN: 'true' },
     });
-    cluster = c;
+    own(c);
     const put = await send(metricsPort, '/admin/log-level', { method: 'PUT', body: 'warn' });
     expect(put.status).toBe(200);
     expect(JSON.parse(put.body)).toEqual({ level: 'warn' });
@@ -179,7 +175,7 @@ describe('logs', () => {
 
   it('flushes every line on exit: access lines written just before SIGTERM are all there', async () => {
     const { cluster: c } = await startMetricsCluster({ env: { SAMOVAR_LOG_ACCESS: 'on' } });
-    cluster = c;
+    own(c);
     await Promise.all(Array.from({ length: 30 }, () => send(c.port, '/')));
     c.signal('SIGTERM');
     await c.exited;
@@ -191,7 +187,7 @@ describe('logs', () => {
 
   it('says where it listens and with how many workers', async () => {
     const { cluster: c, metricsPort } = await startMetricsCluster();
-    cluster = c;
+    own(c);
     const start = c.events('start')[0] as LogLine;
     expect(start).toMatchObject({ role: 'primary', host: '127.0.0.1', port: c.port, workers: 2 });
     expect(start.msg).toBe(`Samovar starting 2 workers to serve http://127.0.0.1:${c.port}`);

@@ -8,24 +8,19 @@
  *     what retired workers counted stays in the sums.
  */
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../cluster/harness.ts';
-import type { Cluster } from '../cluster/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { sleep } from '../../harness/cluster.ts';
 import { scrape, send, sendMany, startMetricsCluster, sum } from './support.ts';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 const REQUESTS = 'http_server_requests_total';
 
 describe('cluster metrics', () => {
   it('sums every worker: requests sent = sum(http_server_requests_total)', async () => {
     const { cluster: c, metricsPort } = await startMetricsCluster();
-    cluster = c;
+    own(c);
     await sendMany(c.port, '/', 30);
     await sendMany(c.port, '/users/42', 6);
     await send(c.port, '/nowhere');
@@ -69,7 +64,7 @@ describe('cluster metrics', () => {
     const { cluster: c, metricsPort } = await startMetricsCluster({
       env: { SAMOVAR_METRICS_SCRAPE_TIMEOUT_MS: '500' },
     });
-    cluster = c;
+    own(c);
     await sendMany(c.port, '/', 20);
     const before = await scrape(metricsPort);
     expect(sum(before.exposition, REQUESTS)).toBe(20);
@@ -94,7 +89,7 @@ describe('cluster metrics', () => {
 
   it('keeps counting across a SIGKILL: a scrape during the kill answers 200, no counter goes down', async () => {
     const { cluster: c, metricsPort } = await startMetricsCluster();
-    cluster = c;
+    own(c);
     await sendMany(c.port, '/', 40);
     const first = await scrape(metricsPort);
     expect(sum(first.exposition, REQUESTS)).toBe(40);
@@ -123,7 +118,7 @@ describe('cluster metrics', () => {
     const { cluster: c, metricsPort } = await startMetricsCluster({
       env: { SAMOVAR_CLUSTER_HEARTBEAT_INTERVAL_MS: '5000', SAMOVAR_CLUSTER_HANG_TIMEOUT_MS: '20000' },
     });
-    cluster = c;
+    own(c);
     // Sent right before the reload, with heartbeats far apart: only the final snapshots carry them.
     await sendMany(c.port, '/', 25);
     c.signal('SIGHUP');

@@ -6,19 +6,15 @@
  *     first: the cluster's total still equals the requests answered.
  */
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../cluster/harness.ts';
-import type { Cluster } from '../cluster/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { clustersPerTest } from '../support/clusters.ts';
+import { sleep } from '../../harness/cluster.ts';
 import { SnapshotDiff, SnapshotState } from '../../src/metrics/delta.ts';
 import { WorkerMetrics } from '../../src/metrics/index.ts';
 import type { MetricSnapshot } from '../../src/metrics/family.ts';
 import { scrape, send, sendMany, startMetricsCluster, sum } from './support.ts';
 
-let cluster: Cluster | null = null;
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
+const own = clustersPerTest();
 
 const normalise = (families: MetricSnapshot): string[] =>
   families
@@ -80,7 +76,7 @@ it('keeps the counts of a worker that dies of an uncaught exception', async () =
     },
     ready: 1,
   });
-  cluster = c;
+  own(c);
   await sendMany(c.port, '/', 20);
   expect((await send(c.port, '/crash')).status).toBe(200);
   await c.waitFor('exit', (l) => l.reason === 'crash');

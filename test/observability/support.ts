@@ -6,8 +6,8 @@
  */
 
 import { request } from 'node:http';
-import { startCluster } from '../cluster/harness.ts';
-import type { Cluster, StartOptions } from '../cluster/harness.ts';
+import { startCluster } from '../../harness/cluster.ts';
+import type { Cluster, StartOptions } from '../../harness/cluster.ts';
 
 export const ENTRY = 'test/observability/fixtures/entry.ts';
 

@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Cluster, ROOT, freePort } from '../cluster/harness.ts';
+import { Cluster, ROOT, freePort } from '../../harness/cluster.ts';
 import { runOk } from '../system/docker/run.ts';
 import type { RunResult } from '../system/docker/run.ts';
 

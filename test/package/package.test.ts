@@ -30,8 +30,8 @@ import { writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../cluster/harness.ts';
-import type { Cluster } from '../cluster/harness.ts';
+import { ROOT } from '../../harness/cluster.ts';
+import type { Cluster } from '../../harness/cluster.ts';
 import { run } from '../system/docker/run.ts';
 import {
   childEnv,

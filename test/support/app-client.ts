@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const HOST = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ORACLE = 'test/apps/oracle.ts';
+const ORACLE = 'test/support/app-oracle.ts';
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**

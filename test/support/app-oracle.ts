@@ -1,6 +1,6 @@
 /**
  * An oracle for test/cluster/apps.test.ts: one fetch fixture served by a node:http-based fetch
- * server, `node test/apps/oracle.ts <hono-node|srvx> <fixture.ts>`, on 127.0.0.1 and a port the
+ * server, `node test/support/app-oracle.ts <hono-node|srvx> <fixture.ts>`, on 127.0.0.1 and a port the
  * kernel picks, announced as one JSON line `{"event":"listening","port":N}` on stdout.
  * @hono/node-server runs with its defaults (it replaces the global `Request`/`Response` with its
  * light ones), which is why each oracle has a process of its own: two servers patching the same

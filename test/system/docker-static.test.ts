@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../cluster/harness.ts';
+import { ROOT } from '../../harness/cluster.ts';
 import { readDashboard } from './docker/dashboard.ts';
 import { banner, requirePrograms } from './docker/programs.ts';
 import { run, runOk } from './docker/run.ts';

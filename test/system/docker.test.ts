@@ -25,7 +25,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, sleep } from '../cluster/harness.ts';
+import { ROOT, sleep } from '../../harness/cluster.ts';
 import { CiCompose } from './docker/compose.ts';
 import type { CiImages, CiPorts } from './docker/compose.ts';
 import { ContainerLog } from './docker/container-log.ts';

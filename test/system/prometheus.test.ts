@@ -15,8 +15,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, sleep } from '../cluster/harness.ts';
-import type { Cluster } from '../cluster/harness.ts';
+import { freePort, sleep } from '../../harness/cluster.ts';
+import type { Cluster } from '../../harness/cluster.ts';
 import { send, sendMany, startMetricsCluster } from '../observability/support.ts';
 
 const PACKAGE_HINT = 'install the Debian package `prometheus` (apt-get install prometheus)';

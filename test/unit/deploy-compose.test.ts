@@ -27,7 +27,7 @@ import { validate as validateDockerfile } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/index.ts';
-import { ROOT } from '../cluster/harness.ts';
+import { ROOT } from '../../harness/cluster.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT } from '../cluster/harness.ts';
+import { ROOT } from '../../harness/cluster.ts';
 import {
   PROMETHEUS_SYNTHETIC,
   dashboardQueries,

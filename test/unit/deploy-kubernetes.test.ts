@@ -24,7 +24,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/index.ts';
-import { ROOT } from '../cluster/harness.ts';
+import { ROOT } from '../../harness/cluster.ts';
 
 const DIR = join(ROOT, 'deploy/kubernetes');
 

@@ -1,6 +1,6 @@
 /**
  * Differential test of Samovar's request parser against llhttp, the parser inside node:http
- * (through its `_http_common` binding, strict flags; see test/support/llhttp.ts).
+ * (through its `_http_common` binding, strict flags; see harness/parser/llhttp.ts).
  *
  * The same generated and mutated inputs go to both; per message we compare the verdict (complete,
  * error, still waiting) and, where both parsed a head, method, target, version, fields,
@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProtocolErrorCode } from '../../src/http/errors.ts';
-import { DEFAULT_LIMITS } from '../support/limits.ts';
+import { DEFAULT_LIMITS } from '../../harness/parser/limits.ts';
 import {
   mutatedArb,
   pipelineArb,
@@ -27,8 +27,13 @@ import {
   serializeAll,
   type SamovarMessage,
   type SamovarRun,
-} from '../support/http-gen.ts';
-import { LLHTTP_METHODS, runLlhttp, type LlhttpMessage, type LlhttpRun } from '../support/llhttp.ts';
+} from '../../harness/parser/http-gen.ts';
+import {
+  LLHTTP_METHODS,
+  runLlhttp,
+  type LlhttpMessage,
+  type LlhttpRun,
+} from '../../harness/parser/llhttp.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Comparing two runs

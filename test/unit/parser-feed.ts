@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { Outcome, RequestParser, type ParserLimits } from '../../src/http/request-parser.ts';
 import type { ProtocolErrorCode } from '../../src/http/errors.ts';
-import { parserLimits } from '../support/limits.ts';
+import { parserLimits } from '../../harness/parser/limits.ts';
 
 export interface ParsedMessage {
   method: string;

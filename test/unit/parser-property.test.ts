@@ -28,8 +28,8 @@ import {
   type MessageView,
   type SamovarMessage,
   type SamovarRun,
-} from '../support/http-gen.ts';
-import { parserLimits } from '../support/limits.ts';
+} from '../../harness/parser/http-gen.ts';
+import { parserLimits } from '../../harness/parser/limits.ts';
 
 /** Drops the bookkeeping fields so a parsed message compares with an expected one. */
 function view(m: SamovarMessage): MessageView {

@@ -9,7 +9,7 @@ import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../../src/http/errors.t
 import { BodyKind } from '../../src/http/request-head.ts';
 import { Outcome, RequestParser, type ParserLimits } from '../../src/http/request-parser.ts';
 import { feed, splits, type FeedResult, type ParsedMessage } from './parser-feed.ts';
-import { parserLimits } from '../support/limits.ts';
+import { parserLimits } from '../../harness/parser/limits.ts';
 
 interface Case {
   name: string;

@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ROOT } from '../../cluster/harness.ts';
+import { ROOT } from '../../../harness/cluster.ts';
 import type { Engine } from './engine.ts';
 import { run, runOk } from './run.ts';
 import type { RunOptions, RunResult } from './run.ts';

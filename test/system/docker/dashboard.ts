@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrimaryMetrics, WorkerMetrics } from '../../../src/metrics/index.ts';
 import type { FamilySnapshot } from '../../../src/metrics/index.ts';
-import { ROOT } from '../../cluster/harness.ts';
+import { ROOT } from '../../../harness/cluster.ts';
 
 export const DASHBOARD_PATH = join(ROOT, 'config/grafana/dashboards/samovar.json');
 

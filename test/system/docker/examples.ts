@@ -7,7 +7,7 @@
  */
 
 import { expect } from 'vitest';
-import { sleep } from '../../cluster/harness.ts';
+import { sleep } from '../../../harness/cluster.ts';
 import type { Engine } from './engine.ts';
 
 const ANSWER_TIMEOUT_MS = 5_000;

@@ -28,7 +28,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT } from '../../cluster/harness.ts';
+import { ROOT } from '../../../harness/cluster.ts';
 import type { Engine } from './engine.ts';
 import { runOk } from './run.ts';
 

@@ -5,7 +5,7 @@
  */
 
 import net from 'node:net';
-import { freePort, sleep } from '../../cluster/harness.ts';
+import { freePort, sleep } from '../../../harness/cluster.ts';
 
 /** `preferred` when nothing listens there on 127.0.0.1, else a free port. */
 export async function portOrFree(preferred: number, taken: readonly number[]): Promise<number> {
