@@ -307,6 +307,21 @@ export const configSchema = z.strictObject({
       'How long an idle keep-alive connection to the metrics port stays open between scrapes.',
     ),
   }),
+  control: z.strictObject({
+    enabled: z
+      .boolean()
+      .describe(
+        "The primary's control socket, for `samovar status`, `reload`, `scale`, `stop` and `log-level` (docs/console.md). A Unix domain socket with mode 0600: only its owner (and root) can connect; never TCP.",
+      ),
+    socket: z
+      .string()
+      .regex(/^[^\0]*$/)
+      .meta({
+        description:
+          'Path of the control socket, relative to the working directory. Empty: `samovar-PORT.sock` in `$XDG_RUNTIME_DIR` when that is set, else in the working directory. The console commands find it from the same configuration.',
+        allowed: 'a file path without NUL, or empty',
+      }),
+  }),
   static: z.strictObject({
     root: z
       .string()
