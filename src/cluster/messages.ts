@@ -16,7 +16,7 @@ import type { MetricSnapshot } from '../metrics/index.ts';
 /** Bumped only on an incompatible change of an existing message. */
 export const IPC_VERSION = 1;
 
-/** Why a worker stops serving; also the `reason` of restart log lines and, later, metrics. */
+/** Why a worker stops serving; also the `reason` of restart log lines and of restart metrics. */
 export const RetireReason = {
   CRASH: 'crash',
   BOOT: 'boot',
@@ -27,6 +27,20 @@ export const RetireReason = {
   SHUTDOWN: 'shutdown',
 } as const;
 export type RetireReason = (typeof RetireReason)[keyof typeof RetireReason];
+
+/** What counts as a restart (`samovar_worker_restarts_total`): any reason but a scale-down or a shutdown. */
+export const RESTART_REASONS = [
+  RetireReason.CRASH,
+  RetireReason.BOOT,
+  RetireReason.HANG,
+  RetireReason.RECYCLE,
+  RetireReason.RELOAD,
+] as const;
+export type RestartReason = (typeof RESTART_REASONS)[number];
+
+export function isRestart(reason: RetireReason): reason is RestartReason {
+  return (RESTART_REASONS as readonly RetireReason[]).includes(reason);
+}
 
 /** The cluster as `/readyz` reports it; `stopping` and `unready` answer 503. */
 export const Health = {

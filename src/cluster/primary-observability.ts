@@ -9,14 +9,14 @@
 
 import type { Config } from '../config/index.ts';
 import type { LogLevel } from '../log/index.ts';
-import { ClusterAggregate, PrimaryMetrics, RESTART_REASONS } from '../metrics/index.ts';
-import type { FamilySnapshot, ReloadResult, RestartReason, WorkerStateLabel } from '../metrics/index.ts';
+import { ClusterAggregate, PrimaryMetrics } from '../metrics/index.ts';
 import type { Readiness } from './health.ts';
 import type { ClusterLogger } from './lifecycle-log.ts';
-import { message } from './messages.ts';
-import type { MetricsMessage, PrimaryMessage } from './messages.ts';
+import { isRestart, message, RESTART_REASONS } from './messages.ts';
+import type { MetricsMessage, PrimaryMessage, RetireReason } from './messages.ts';
 import { createMetricsServer } from './metrics-server.ts';
 import type { MetricsHost } from './metrics-server.ts';
+import { ReloadResult } from './reload.ts';
 import { Scrapes } from './scrape.ts';
 import { WorkerState } from './slots.ts';
 import type { WorkerRecord } from './slots.ts';
@@ -26,6 +26,7 @@ import type { WorkerRecord } from './slots.ts';
  * final snapshot may still be in the IPC pipe when the exit is seen, and must not come after.
  */
 export const RETIRE_METRICS_AFTER_MS = 1_000;
+const WORKER_STATES: readonly WorkerState[] = Object.values(WorkerState);
 /** SIGUSR2 steps through these levels. */
 export const LEVEL_CYCLE: readonly LogLevel[] = ['info', 'debug', 'trace'];
 
@@ -42,7 +43,13 @@ export class PrimaryObservability implements MetricsHost {
   private readonly logger: ClusterLogger;
   private readonly aggregate = new ClusterAggregate();
   private readonly scrapes = new Scrapes();
-  private readonly metrics = new PrimaryMetrics(() => this.workerCounts());
+  private readonly metrics = new PrimaryMetrics({
+    workerStates: WORKER_STATES,
+    restartReasons: RESTART_REASONS,
+    reloadResults: Object.values(ReloadResult),
+    workers: () => this.workerCounts(),
+    logDropped: () => this.logger.dropped(),
+  });
   /** The level everyone logs at now: the configuration's, until SIGUSR2 or the admin path. */
   logLevel: LogLevel;
 
@@ -94,9 +101,8 @@ export class PrimaryObservability implements MetricsHost {
   }
 
   /** Restarts by reason; scale-downs and shutdowns are not restarts. */
-  restarted(reason: string): void {
-    if ((RESTART_REASONS as readonly string[]).includes(reason))
-      this.metrics.restarted(reason as RestartReason);
+  restarted(reason: RetireReason): void {
+    if (isRestart(reason)) this.metrics.restarted(reason);
   }
 
   reloaded(result: ReloadResult): void {
@@ -119,18 +125,7 @@ export class PrimaryObservability implements MetricsHost {
       .map((w) => ({ key: String(w.id), ask: (id: number) => this.ask(w, id) }));
     const outcome = await this.scrapes.run(targets, this.primary.config.metrics.scrapeTimeoutMs);
     this.metrics.scraped((performance.now() - started) / 1000, outcome.missed);
-    const own = [...(await this.metrics.snapshot()), this.droppedLines()];
-    return this.aggregate.render(own, outcome.fresh);
-  }
-
-  /** The primary's own dropped log lines, summed with the workers' (it never waits for its reader). */
-  private droppedLines(): FamilySnapshot {
-    return {
-      name: 'samovar_log_lines_dropped_total',
-      help: 'Log lines dropped while the log reader was stalled past the sink buffer, or lost to ENOSPC/EIO.',
-      type: 'counter',
-      values: [{ value: this.logger.dropped(), labels: {} }],
-    };
+    return this.aggregate.render(await this.metrics.snapshot(), outcome.fresh);
   }
 
   private ask(w: WorkerRecord, id: number): boolean {
@@ -143,8 +138,8 @@ export class PrimaryObservability implements MetricsHost {
     return this.primary.readiness();
   }
 
-  private workerCounts(): Record<WorkerStateLabel, number> {
-    const counts = { starting: 0, ready: 0, draining: 0 };
+  private workerCounts(): Record<WorkerState, number> {
+    const counts = Object.fromEntries(WORKER_STATES.map((s) => [s, 0])) as Record<WorkerState, number>;
     for (const w of this.primary.liveWorkers()) counts[w.state]++;
     return counts;
   }

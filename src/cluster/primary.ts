@@ -22,10 +22,10 @@ import { message, isWorkerMessage, RetireReason } from './messages.ts';
 import type { HealthMessage, PrimaryMessage, WorkerMessage } from './messages.ts';
 import { PrimaryObservability } from './primary-observability.ts';
 import type { ObservedPrimary } from './primary-observability.ts';
-import { rereadConfig } from './reload.ts';
+import { ReloadResult, rereadConfig } from './reload.ts';
 import type { ConfigSource } from './reload.ts';
 import { Roll } from './roll.ts';
-import type { ReloadRun, RollHost } from './roll.ts';
+import type { ReloadRun, RollHost, RollResult } from './roll.ts';
 import { EventQueue } from './queue.ts';
 import { Command, onPrimarySignals } from './signals.ts';
 import { createSlot, createWorkerRecord, overdue, recycleCause, workerFields, WorkerState } from './slots.ts';
@@ -392,7 +392,7 @@ export class Primary implements RollHost, ObservedPrimary {
       return;
     }
     const config = rereadConfig(this.options, this.config, this.logger);
-    if (config === null) return this.observe.reloaded('invalid');
+    if (config === null) return this.observe.reloaded(ReloadResult.INVALID);
     const previous = { config: this.config, generation: this.generation, wanted: this.wanted };
     this.config = config;
     this.generation = ++this.lastGeneration;
@@ -403,8 +403,8 @@ export class Primary implements RollHost, ObservedPrimary {
     this.log('info', 'reload', 'configuration reloaded; rolling workers', fields);
   }
 
-  reloadEnded(run: ReloadRun, result: 'ok' | 'aborted', detail: string): void {
-    if (result === 'aborted') {
+  reloadEnded(run: ReloadRun, result: RollResult, detail: string): void {
+    if (result === ReloadResult.ABORTED) {
       // All of it or nothing: the worker count reverts with the configuration, so the next
       // reconcile retires any slot the aborted reload added.
       this.config = run.previous.config;
@@ -418,9 +418,9 @@ export class Primary implements RollHost, ObservedPrimary {
     }
     const { generation, replaced } = run;
     this.observe.reloaded(result);
-    if (result === 'ok') this.observe.setLogLevel(this.config.log.level, 'reload');
+    if (result === ReloadResult.OK) this.observe.setLogLevel(this.config.log.level, 'reload');
     const fields = { result, generation, replaced, durationMs: Date.now() - run.startedAt };
-    this.log(result === 'ok' ? 'info' : 'error', 'reload', `reload ${result}: ${detail}`, fields);
+    this.log(result === ReloadResult.OK ? 'info' : 'error', 'reload', `reload ${result}: ${detail}`, fields);
   }
 
   private scale(delta: 1 | -1): void {

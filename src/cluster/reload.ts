@@ -15,6 +15,10 @@ import type { Config, Env } from '../config/index.ts';
 import { formatConfigIssues, loadConfig } from '../config/index.ts';
 import type { ClusterLogger } from './lifecycle-log.ts';
 
+/** How a SIGHUP ended: rolled out, aborted by a replacement that never became ready, or rejected. */
+export const ReloadResult = { OK: 'ok', ABORTED: 'aborted', INVALID: 'invalid' } as const;
+export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
+
 export interface ConfigSource {
   readonly argv: readonly string[];
   readonly env: Env;
@@ -25,7 +29,8 @@ export function rereadConfig(source: ConfigSource, running: Config, logger: Clus
   const loaded = loadConfig({ argv: source.argv, env: source.env });
   if (!loaded.ok) {
     const errors = formatConfigIssues(loaded.errors, 'keeping the running configuration').trimEnd();
-    logger.log('error', 'reload', 'reload rejected: invalid configuration', { result: 'invalid', errors });
+    const fields = { result: ReloadResult.INVALID, errors };
+    logger.log('error', 'reload', 'reload rejected: invalid configuration', fields);
     return null;
   }
   const policy = running.cluster.schedulingPolicy;

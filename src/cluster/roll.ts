@@ -12,10 +12,13 @@
 
 import type { Config } from '../config/index.ts';
 import { RetireReason } from './messages.ts';
+import { ReloadResult } from './reload.ts';
 import type { Slot, WorkerRecord } from './slots.ts';
 import { WorkerState } from './slots.ts';
 
 type RollReason = typeof RetireReason.RELOAD | typeof RetireReason.RECYCLE;
+/** How a roll ends a reload; an invalid configuration never reaches it. */
+export type RollResult = Exclude<ReloadResult, typeof ReloadResult.INVALID>;
 
 interface RollItem {
   readonly slot: number;
@@ -45,7 +48,7 @@ export interface RollHost {
   /** Drains `worker`, already detached from its slot, for `reason`. */
   retire(worker: WorkerRecord, reason: RollReason): void;
   /** A reload finished (`ok`) or was aborted; the host logs and, on abort, reverts. */
-  reloadEnded(run: ReloadRun, result: 'ok' | 'aborted', detail: string): void;
+  reloadEnded(run: ReloadRun, result: RollResult, detail: string): void;
   recycleFailed(slot: Slot): void;
 }
 
@@ -91,7 +94,7 @@ export class Roll {
     if (this.active === null && this.queue.length === 0 && this.reload !== null) {
       const run = this.reload;
       this.reload = null;
-      host.reloadEnded(run, 'ok', `${run.replaced} workers replaced`);
+      host.reloadEnded(run, ReloadResult.OK, `${run.replaced} workers replaced`);
     }
   }
 
@@ -124,7 +127,7 @@ export class Roll {
     this.queue = this.queue.filter((item) => item.reason !== RetireReason.RELOAD);
     this.reload = null;
     if (run !== null)
-      host.reloadEnded(run, 'aborted', `replacement for slot ${slot.index} never became ready`);
+      host.reloadEnded(run, ReloadResult.ABORTED, `replacement for slot ${slot.index} never became ready`);
   }
 
   private startNext(host: RollHost): void {

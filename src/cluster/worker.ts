@@ -56,7 +56,7 @@ export type AppFactory = (context: WorkerContext) => Handler | WorkerApp | Promi
  * How often the HTTP counters' changes are pushed between heartbeats, when requests were served:
  * a worker killed with SIGKILL loses at most this much of its counts (it was a whole heartbeat,
  * ~1.5 % of a kill -9 test's requests). Only the engine's own families, which cost a walk over
- * their cells; prom-client's registry goes with the heartbeat.
+ * their cells; the process and Node metrics (prom-client's defaults) go with the heartbeat.
  */
 const HTTP_PUSH_MS = 200;
 
@@ -190,7 +190,7 @@ class WorkerProcess {
 
   private beat(): void {
     this.sendHeartbeat();
-    // Whole registry changes once a heartbeat; the HTTP counters also every HTTP_PUSH_MS.
+    // Every family's changes once a heartbeat; the HTTP counters also every HTTP_PUSH_MS.
     void this.pushMetrics(0, false);
   }
 

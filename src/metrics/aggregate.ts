@@ -17,6 +17,7 @@
  * Must not: talk to workers (the cluster's scrape does), or block on anything.
  */
 
+import { seriesKey } from './family.ts';
 import type { FamilySnapshot, Labels, MetricSnapshot, MetricType, Sample } from './family.ts';
 import { SnapshotState } from './delta.ts';
 import { renderFamilies } from './exposition.ts';
@@ -75,13 +76,6 @@ class Merge {
       values: [...f.samples.values()],
     }));
   }
-}
-
-function seriesKey(name: string, labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  let key = name;
-  for (const k of keys) key += `\u0000${k}\u0001${String(labels[k])}`;
-  return key;
 }
 
 export class ClusterAggregate {

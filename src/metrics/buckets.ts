@@ -18,3 +18,8 @@ export const BODY_BUCKETS_BYTES: readonly number[] = [
 export const LAG_BUCKETS_S: readonly number[] = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
+
+/** The primary's scrapes: a healthy one takes milliseconds; the top buckets mean a worker timed out. */
+export const SCRAPE_BUCKETS_S: readonly number[] = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];

@@ -12,14 +12,12 @@
  * Must not: send anything, or know about workers.
  */
 
-import type { FamilySnapshot, Labels, MetricSnapshot, MetricType, Sample } from './family.ts';
+import { seriesKey } from './family.ts';
+import type { FamilySnapshot, MetricSnapshot, MetricType, Sample } from './family.ts';
 
-/** One series' identity within its family: metric name plus sorted labels. */
-export function sampleKey(family: string, s: Sample): string {
-  let key = s.metricName ?? family;
-  const labels: Labels = s.labels;
-  for (const k of Object.keys(labels).sort()) key += `\u0000${k}\u0001${String(labels[k])}`;
-  return key;
+/** One series' identity within its family (a histogram's lines carry their own metric name). */
+function sampleKey(family: string, s: Sample): string {
+  return seriesKey(s.metricName ?? family, s.labels);
 }
 
 /**

@@ -32,6 +32,13 @@ export interface FamilySnapshot {
 
 export type MetricSnapshot = readonly FamilySnapshot[];
 
+/** One series' identity: its metric name plus its labels, sorted (delta.ts and aggregate.ts key by it). */
+export function seriesKey(name: string, labels: Labels): string {
+  let key = name;
+  for (const k of Object.keys(labels).sort()) key += `\u0000${k}\u0001${String(labels[k])}`;
+  return key;
+}
+
 const NO_LABELS: Labels = Object.freeze({});
 
 export class CounterCell {
@@ -89,6 +96,39 @@ export class CounterFamily {
   snapshot(): FamilySnapshot {
     const values = this.cells.map((c) => ({ value: c.value, labels: c.labels }));
     return { name: this.name, help: this.help, type: 'counter', values };
+  }
+}
+
+/**
+ * A counter family by one label whose values come as they come (outcomes, error codes, reasons):
+ * a value's cell is made on its first use and found again through a Map. `cell(value)` made
+ * ahead exports that value at 0 from the start.
+ */
+export class CounterByLabel {
+  private readonly family: CounterFamily;
+  private readonly label: string;
+  private readonly cells = new Map<string, CounterCell>();
+
+  constructor(name: string, help: string, label: string) {
+    this.family = new CounterFamily(name, help);
+    this.label = label;
+  }
+
+  cell(value: string): CounterCell {
+    let cell = this.cells.get(value);
+    if (cell === undefined) {
+      cell = this.family.cell({ [this.label]: value });
+      this.cells.set(value, cell);
+    }
+    return cell;
+  }
+
+  inc(value: string, by = 1): void {
+    this.cell(value).value += by;
+  }
+
+  snapshot(): FamilySnapshot {
+    return this.family.snapshot();
   }
 }
 

@@ -14,7 +14,7 @@
  */
 
 import { BODY_BUCKETS_BYTES, DURATION_BUCKETS_S } from './buckets.ts';
-import { CounterFamily, HistogramFamily, computedFamily } from './family.ts';
+import { CounterByLabel, CounterFamily, HistogramFamily, computedFamily } from './family.ts';
 import type { CounterCell, FamilySnapshot, HistogramCell, Sample } from './family.ts';
 
 /** RFC 9110 §9 methods plus PATCH (RFC 5789); anything else is `_OTHER`. */
@@ -114,17 +114,17 @@ export class HttpMetrics {
     'Response body bytes sent (without framing; 0 for HEAD, 204, 304), by method, route and status code.',
     BODY_BUCKETS_BYTES,
   );
-  private readonly outcomes = new CounterFamily(
+  private readonly outcomes = new CounterByLabel(
     'http_server_request_outcomes_total',
     'Requests by how they ended: completed, client_closed, timed_out, drain_cut, server_error, dropped (docs/observability.md).',
+    'outcome',
   );
-  private readonly protocolErrors = new CounterFamily(
+  private readonly protocolErrors = new CounterByLabel(
     'http_server_protocol_errors_total',
     'Requests refused as malformed or too slow, by protocol error code.',
+    'code',
   );
   private readonly routes = new Map<string, (ByStatus | undefined)[]>();
-  private readonly errorCells = new Map<string, CounterCell>();
-  private readonly outcomeCells = new Map<string, CounterCell>();
   private readonly connections: (() => ConnectionCounts) | null;
   /** Requests observed so far: tells a pusher whether anything changed. */
   observations = 0;
@@ -158,21 +158,11 @@ export class HttpMetrics {
 
   /** Counts how one request ended; the outcome names are a fixed, small set (the engine's). */
   outcome(outcome: string): void {
-    let cell = this.outcomeCells.get(outcome);
-    if (cell === undefined) {
-      cell = this.outcomes.cell({ outcome });
-      this.outcomeCells.set(outcome, cell);
-    }
-    cell.value++;
+    this.outcomes.inc(outcome);
   }
 
   protocolError(code: string): void {
-    let cell = this.errorCells.get(code);
-    if (cell === undefined) {
-      cell = this.protocolErrors.cell({ code });
-      this.errorCells.set(code, cell);
-    }
-    cell.value++;
+    this.protocolErrors.inc(code);
   }
 
   snapshot(): FamilySnapshot[] {
@@ -271,10 +261,15 @@ function guardFamilies(g: GuardCounts): FamilySnapshot[] {
       'Connections closed at once because they arrived while accepting was paused after a failure.',
       [{ value: g.acceptPaused, labels: {} }],
     ),
-    counter(
-      'samovar_log_lines_dropped_total',
-      'Log lines dropped while the log reader was stalled past the sink buffer, or lost to ENOSPC/EIO.',
-      [{ value: g.logDropped, labels: {} }],
-    ),
+    logLinesDropped(g.logDropped),
   ];
+}
+
+/** A process's dropped log lines: a worker's guard, and the primary's own (summed under one name). */
+export function logLinesDropped(count: number): FamilySnapshot {
+  return counter(
+    'samovar_log_lines_dropped_total',
+    'Log lines dropped while the log reader was stalled past the sink buffer, or lost to ENOSPC/EIO.',
+    [{ value: count, labels: {} }],
+  );
 }

@@ -1,91 +1,106 @@
 /**
- * The primary's own metrics: its process and Node metrics (prom-client defaults), the workers by
- * state, restarts by reason, reloads by result, and how scrapes of the workers went. None of
- * these is on a request's path, so plain prom-client metrics do.
+ * The primary's own metrics: its process and Node metrics (process-metrics.ts), the workers by
+ * state, restarts by reason, reloads by result, how scrapes of the workers went, and its own
+ * dropped log lines (summed with the workers' under one name).
+ * The label values are the cluster's own vocabularies, given at construction (its worker states,
+ * restart reasons, reload results), each exported from the start, at 0.
  * Must not: know how the primary supervises; it is told what happened and asked for counts.
  */
 
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FamilySnapshot, MetricType, Sample } from './family.ts';
+import { SCRAPE_BUCKETS_S } from './buckets.ts';
+import { computedFamily, CounterByLabel, CounterFamily, HistogramFamily } from './family.ts';
+import type { CounterCell, FamilySnapshot, HistogramCell } from './family.ts';
+import { logLinesDropped } from './http-metrics.ts';
+import { ProcessMetrics } from './process-metrics.ts';
 
-/** Why a worker was replaced; every reason is exported from the start, at 0. */
-export const RESTART_REASONS = ['crash', 'boot', 'hang', 'recycle', 'reload'] as const;
-export type RestartReason = (typeof RESTART_REASONS)[number];
-export const RELOAD_RESULTS = ['ok', 'aborted', 'invalid'] as const;
-export type ReloadResult = (typeof RELOAD_RESULTS)[number];
-export const WORKER_STATES = ['starting', 'ready', 'draining'] as const;
-export type WorkerStateLabel = (typeof WORKER_STATES)[number];
-
-/** Scrape durations: a healthy scrape takes milliseconds; the top buckets mean a worker timed out. */
-const SCRAPE_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** What the primary's metrics are told once, and read at each snapshot. */
+export interface PrimarySource {
+  /** `samovar_workers{state}`, in this order. */
+  readonly workerStates: readonly string[];
+  /** `samovar_worker_restarts_total{reason}`. */
+  readonly restartReasons: readonly string[];
+  /** `samovar_reloads_total{result}`. */
+  readonly reloadResults: readonly string[];
+  /** Live workers by state, now. */
+  workers(): Readonly<Record<string, number>>;
+  /** The primary's own dropped log lines so far. */
+  logDropped(): number;
+}
 
 export class PrimaryMetrics {
-  readonly registry = new Registry();
-  private readonly restarts: Counter<'reason'>;
-  private readonly reloads: Counter<'result'>;
-  private readonly scrapeErrors: Counter;
-  private readonly scrapeDuration: Histogram;
+  private readonly source: PrimarySource;
+  private readonly defaults = new ProcessMetrics();
+  private readonly workersHelp: string;
+  private readonly restarts: CounterByLabel;
+  private readonly reloads: CounterByLabel;
+  private readonly scrapeErrors = new CounterFamily(
+    'samovar_scrape_worker_errors_total',
+    'Workers left out of a scrape: no answer within metrics.scrapeTimeoutMs, or gone meanwhile.',
+  );
+  private readonly scrapeErrorCell: CounterCell = this.scrapeErrors.cell();
+  private readonly scrapeDuration = new HistogramFamily(
+    'samovar_scrape_duration_seconds',
+    'Time the primary took to gather one scrape from its workers.',
+    SCRAPE_BUCKETS_S,
+  );
+  private readonly scrapeDurationCell: HistogramCell = this.scrapeDuration.cell();
 
-  constructor(workers: () => Readonly<Record<WorkerStateLabel, number>>) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: 'samovar_workers',
-      help: 'Worker processes by state (starting, ready, draining).',
-      labelNames: ['state'],
-      registers,
-      collect(): void {
-        const counts = workers();
-        for (const state of WORKER_STATES) this.set({ state }, counts[state]);
-      },
-    });
-    this.restarts = new Counter({
-      name: 'samovar_worker_restarts_total',
-      help: 'Workers replaced, by reason (crash, boot, hang, recycle, reload).',
-      labelNames: ['reason'],
-      registers,
-    });
-    for (const reason of RESTART_REASONS) this.restarts.inc({ reason }, 0);
-    this.reloads = new Counter({
-      name: 'samovar_reloads_total',
-      help: 'Configuration reloads (SIGHUP), by result (ok, aborted, invalid).',
-      labelNames: ['result'],
-      registers,
-    });
-    for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
-    this.scrapeErrors = new Counter({
-      name: 'samovar_scrape_worker_errors_total',
-      help: 'Workers left out of a scrape: no answer within metrics.scrapeTimeoutMs, or gone meanwhile.',
-      registers,
-    });
-    this.scrapeDuration = new Histogram({
-      name: 'samovar_scrape_duration_seconds',
-      help: 'Time the primary took to gather one scrape from its workers.',
-      buckets: SCRAPE_BUCKETS_S,
-      registers,
-    });
+  constructor(source: PrimarySource) {
+    this.source = source;
+    this.workersHelp = `Worker processes by state (${source.workerStates.join(', ')}).`;
+    this.restarts = zeroed(
+      new CounterByLabel(
+        'samovar_worker_restarts_total',
+        `Workers replaced, by reason (${source.restartReasons.join(', ')}).`,
+        'reason',
+      ),
+      source.restartReasons,
+    );
+    this.reloads = zeroed(
+      new CounterByLabel(
+        'samovar_reloads_total',
+        `Configuration reloads (SIGHUP), by result (${source.reloadResults.join(', ')}).`,
+        'result',
+      ),
+      source.reloadResults,
+    );
   }
 
-  restarted(reason: RestartReason): void {
-    this.restarts.inc({ reason });
+  restarted(reason: string): void {
+    this.restarts.inc(reason);
   }
 
-  reloaded(result: ReloadResult): void {
-    this.reloads.inc({ result });
+  reloaded(result: string): void {
+    this.reloads.inc(result);
   }
 
   scraped(seconds: number, missed: number): void {
-    this.scrapeDuration.observe(seconds);
-    if (missed > 0) this.scrapeErrors.inc(missed);
+    this.scrapeDurationCell.observe(seconds);
+    this.scrapeErrorCell.value += missed;
   }
 
+  /** The process and Node families first, then the primary's own, in the order they are written. */
   async snapshot(): Promise<FamilySnapshot[]> {
-    const json = await this.registry.getMetricsAsJSON();
-    return json.map((m) => ({
-      name: m.name,
-      help: m.help,
-      type: m.type as unknown as MetricType,
-      values: m.values as unknown as Sample[],
+    const defaults = await this.defaults.snapshot();
+    const counts = this.source.workers();
+    const workers = this.source.workerStates.map((state) => ({
+      value: counts[state] ?? 0,
+      labels: { state },
     }));
+    return [
+      ...defaults,
+      computedFamily('samovar_workers', this.workersHelp, 'gauge', workers),
+      this.restarts.snapshot(),
+      this.reloads.snapshot(),
+      this.scrapeErrors.snapshot(),
+      this.scrapeDuration.snapshot(),
+      logLinesDropped(this.source.logDropped()),
+    ];
   }
+}
+
+/** Every label value exported from the start, at 0. */
+function zeroed(counter: CounterByLabel, values: readonly string[]): CounterByLabel {
+  for (const value of values) counter.cell(value);
+  return counter;
 }

@@ -114,7 +114,8 @@ export function metricNamesIn(expr: string): string[] {
 export async function exportedMetricNames(): Promise<Set<string>> {
   const guards = { shed: { lag: 0 }, rateLimited: 0, acceptFailures: {}, acceptPaused: 0, logDropped: 0 };
   const worker = new WorkerMetrics(() => ({ open: 0, accepted: 0, closed: { client: 0 }, guards }));
-  const primary = new PrimaryMetrics(() => ({ starting: 0, ready: 0, draining: 0 }));
+  const labels = { workerStates: [], restartReasons: [], reloadResults: [] }; // names are all this needs
+  const primary = new PrimaryMetrics({ ...labels, workers: () => ({}), logDropped: () => 0 });
   const families: FamilySnapshot[] = [...(await worker.snapshot()).families, ...(await primary.snapshot())];
   const names = new Set<string>();
   for (const family of families) {
