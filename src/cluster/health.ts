@@ -39,9 +39,10 @@ export function clusterHealth(input: HealthInput): HealthMessage {
   return message('health', { health, readyWorkers: ready, wantedWorkers: input.wanted });
 }
 
+/** `/readyz`'s answer: 200 or 503, and the health message's counts under `status`. */
 export interface Readiness {
   readonly ok: boolean;
-  readonly body: { readonly status: Health; readonly readyWorkers: number; readonly wantedWorkers: number };
+  readonly body: { readonly status: Health } & Pick<HealthMessage, 'readyWorkers' | 'wantedWorkers'>;
 }
 
 /**

@@ -7,16 +7,15 @@
  */
 
 import cluster from 'node:cluster';
-import type { Env } from '../config/index.ts';
+import type { LoadConfigOptions } from '../config/index.ts';
 import { runPrimary } from './primary.ts';
 import { runWorker } from './worker.ts';
 
-export interface ClusterOptions {
-  /** Arguments as the command takes them (ENTRY first, then flags); default `process.argv.slice(2)`. */
-  readonly argv?: readonly string[];
-  /** Environment to read `SAMOVAR_*` from; default `process.env`. */
-  readonly env?: Env;
-}
+/**
+ * Where the configuration is read from, as the command reads it: `argv` (ENTRY first, then
+ * flags; default `process.argv.slice(2)`) and `env` (`SAMOVAR_*`; default `process.env`).
+ */
+export type ClusterOptions = Partial<Pick<LoadConfigOptions, 'argv' | 'env'>>;
 
 /** Runs the supervisor (primary) or serves the configured application (worker). */
 export function runCluster(options: ClusterOptions = {}): void {

@@ -11,7 +11,7 @@
 
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
-import type { Config } from '../config/index.ts';
+import type { Config, LoadConfigOptions } from '../config/index.ts';
 import { loadConfigOrExit, serviceLinks } from '../config/index.ts';
 import { installFatalHandlers } from '../log/index.ts';
 import { clusterHealth, readiness } from './health.ts';
@@ -23,7 +23,6 @@ import type { HealthMessage, PrimaryMessage, WorkerMessage } from './messages.ts
 import { PrimaryObservability } from './primary-observability.ts';
 import type { ObservedPrimary } from './primary-observability.ts';
 import { ReloadResult, rereadConfig } from './reload.ts';
-import type { ConfigSource } from './reload.ts';
 import { Roll } from './roll.ts';
 import type { ReloadRun, RollHost, RollResult } from './roll.ts';
 import { EventQueue } from './queue.ts';
@@ -48,7 +47,7 @@ type Event =
   | { readonly kind: 'tick' };
 
 /** Arguments and environment the configuration is read from, now and on every SIGHUP. */
-export type PrimaryOptions = ConfigSource;
+export type PrimaryOptions = LoadConfigOptions;
 
 export class Primary implements RollHost, ObservedPrimary {
   config: Config;

@@ -11,7 +11,7 @@
  * Must not: touch workers (the rolling path does), or exit on bad input (`loadConfigOrExit` would).
  */
 
-import type { Config, Env } from '../config/index.ts';
+import type { Config, LoadConfigOptions } from '../config/index.ts';
 import { formatConfigIssues, loadConfig } from '../config/index.ts';
 import type { ClusterLogger } from './lifecycle-log.ts';
 
@@ -19,14 +19,13 @@ import type { ClusterLogger } from './lifecycle-log.ts';
 export const ReloadResult = { OK: 'ok', ABORTED: 'aborted', INVALID: 'invalid' } as const;
 export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
 
-export interface ConfigSource {
-  readonly argv: readonly string[];
-  readonly env: Env;
-}
-
 /** The new configuration to roll out, or null when the running one must stay. */
-export function rereadConfig(source: ConfigSource, running: Config, logger: ClusterLogger): Config | null {
-  const loaded = loadConfig({ argv: source.argv, env: source.env });
+export function rereadConfig(
+  source: LoadConfigOptions,
+  running: Config,
+  logger: ClusterLogger,
+): Config | null {
+  const loaded = loadConfig(source);
   if (!loaded.ok) {
     const errors = formatConfigIssues(loaded.errors, 'keeping the running configuration').trimEnd();
     const fields = { result: ReloadResult.INVALID, errors };

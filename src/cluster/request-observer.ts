@@ -8,8 +8,9 @@
  * Must not: keep requests or responses past the call, or throw.
  */
 
+import type { Config } from '../config/index.ts';
 import { AccessLog, roundMs } from '../log/index.ts';
-import type { AccessMode, Logger } from '../log/index.ts';
+import type { Logger } from '../log/index.ts';
 import type { HttpMetrics } from '../metrics/index.ts';
 import type {
   ErrorContext,
@@ -19,11 +20,10 @@ import type {
   ServerResponse,
 } from '../server/index.ts';
 
-export interface ObserverOptions {
+/** The metrics and logger to report to, and the configuration's access-log settings. */
+export interface ObserverOptions extends Pick<Config['log'], 'access' | 'accessSampleEvery'> {
   readonly metrics: HttpMetrics | null;
   readonly logger: Logger;
-  readonly access: AccessMode;
-  readonly accessSampleEvery: number;
 }
 
 export class RequestObserver {

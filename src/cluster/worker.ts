@@ -15,6 +15,7 @@ import cluster from 'node:cluster';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ELDHistogram } from 'node:perf_hooks';
 import type { Config } from '../config/index.ts';
+import type { SetupContext } from '../entry/shape.ts';
 import { installFatalHandlers, RequestIds } from '../log/index.ts';
 import type { LogLevel } from '../log/index.ts';
 import { WorkerMetrics } from '../metrics/index.ts';
@@ -31,13 +32,8 @@ import { onWorkerSignals } from './signals.ts';
 /** perf_hooks samples the loop this often; 10 ms sees a 20 ms stall and costs nothing. */
 const LAG_RESOLUTION_MS = 10;
 
-/** Who this worker is; given to the application factory. */
-export interface WorkerContext {
-  readonly workerId: number;
-  readonly slot: number;
-  readonly generation: number;
-  readonly config: Config;
-}
+/** Who this worker is; given to the application factory (the same context an entry's `setup` gets). */
+export type WorkerContext = SetupContext<Config>;
 
 /** An application with a `close` to await when the worker drains (entry/app.ts makes these). */
 export interface WorkerApp {
