@@ -185,7 +185,7 @@ export const configSchema = z.strictObject({
   }),
   timeouts: z.strictObject({
     headersTimeoutMs: ms().describe(
-      'The whole request head must arrive within this of its first byte, else 408 and close (slowloris).',
+      'The whole request head must arrive within this, else 408 and close (slowloris): from the accept for a new connection, from the first byte for a later request on a kept-alive one.',
     ),
     idleTimeoutMs: ms().describe(
       "Keep-alive idle time before a quiet close; as Node's `keepAliveTimeout`. Behind a load balancer, set it above the balancer's.",

@@ -63,7 +63,10 @@ export type ProtocolErrorCode = (typeof ProtocolError)[keyof typeof ProtocolErro
 
 /** Answers the engine gives in a handler's place, beside protocol errors. */
 export const EngineAnswer = {
-  /** The head not complete within `headersTimeoutMs` of its first byte (RFC 9110 §15.5.9). */
+  /**
+   * The head not complete within `headersTimeoutMs` (RFC 9110 §15.5.9): of the accept for a new
+   * connection's first request, of its first byte for a later one on a kept-alive connection.
+   */
   HEADERS_TIMEOUT: 'HEADERS_TIMEOUT',
   /** No body bytes for `bodyTimeoutMs`. */
   BODY_TIMEOUT: 'BODY_TIMEOUT',
@@ -81,7 +84,7 @@ export const EngineAnswer = {
 
 export type EngineAnswerCode = (typeof EngineAnswer)[keyof typeof EngineAnswer];
 /** The 408s, as the protocol-error hook hears them. */
-export type TimeoutCode = 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT' | 'REQUEST_TIMEOUT';
+export type TimeoutCode = Extract<EngineAnswerCode, `${string}_TIMEOUT`>;
 /** Every answer the engine makes itself. */
 export type AnswerCode = ProtocolErrorCode | EngineAnswerCode;
 
@@ -95,7 +98,7 @@ interface ErrorAnswer {
   readonly reason: string;
 }
 
-/** The one table from error code to answer. */
+/** The protocol errors' part of the answer table (`ANSWERS` below is the whole of it). */
 export const PROTOCOL_ERRORS: Readonly<Record<ProtocolErrorCode, ErrorAnswer>> = {
   INVALID_METHOD: { status: 400, reason: 'Invalid request method' },
   INVALID_REQUEST_LINE: { status: 400, reason: 'Malformed request line' },

@@ -44,11 +44,6 @@ export class ConnectionTimer {
     this.handle.unref();
   }
 
-  /** Pushes the running timeout's deadline to `ms` from now (more body bytes arrived). */
-  refresh(): void {
-    if (this.kind !== TimerKind.NONE && this.handle !== null) this.handle.refresh();
-  }
-
   clear(): void {
     this.kind = TimerKind.NONE;
     if (this.handle !== null) clearTimeout(this.handle);

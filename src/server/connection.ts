@@ -358,8 +358,8 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   }
 
   /**
-   * Waiting on the client for the rest of a request: the head timer (from the head's first
-   * byte, never reset) or the body timer (from the last body bytes), each cut short by what is
+   * Waiting on the client for the rest of a request: the head timer (from the accept or the
+   * head's first byte, never reset) or the body timer (from the last body bytes), each cut short by what is
    * left of the request deadline. Reads the clock only here, while a request is incomplete.
    */
   private waitFor(kind: TimerKind, ms: number): void {

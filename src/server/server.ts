@@ -8,7 +8,8 @@
  * crashing (accept-guard.ts); a request parsed while this process is overloaded, or from a
  * client over its rate, is answered 503 / 429 with `Retry-After` in its handler's place
  * (overload.ts, rate-limit.ts).
- * Must not: parse requests, read config or know the cluster.
+ * Must not: parse requests, read the environment or know the cluster (its defaults are the
+ * configuration's, through options.ts).
  */
 
 import net, { type AddressInfo, type Socket } from 'node:net';
@@ -137,7 +138,7 @@ export class Server implements ConnectionContext {
   accept(socket: Socket): void {
     this.stats.accepted++;
     if (this.draining) {
-      this.stats.closed.drain++;
+      this.stats.closed[CloseReason.DRAIN]++;
       return void socket.destroy();
     }
     if (this.acceptGuard.paused(performance.now())) {
