@@ -1,6 +1,6 @@
 // Lint: type-aware typescript-eslint rules (no floating promises), plus Samovar's own
 // architecture rules: src/ never imports node:http/https/http2, and imports point one way
-// (src/http <- src/server <- src/fetch <- src/entry <- src/cluster; config, log and metrics are leaves).
+// (src/http <- src/server <- src/fetch <- src/entry <- src/cluster; config, log, metrics and tls are leaves).
 // Outside src/: test/ and load/ share what both use through harness/, and never import each other.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -89,6 +89,25 @@ export default tseslint.config(
   {
     files: ['src/entry/**/*.ts'],
     rules: restrict([{ group: ['**/cluster/**'], message: 'The entry loader must not know the cluster.' }]),
+  },
+  {
+    files: ['src/tls/**/*.ts'],
+    rules: restrict([
+      {
+        group: [
+          '**/http/**',
+          '**/server/**',
+          '**/fetch/**',
+          '**/entry/**',
+          '**/cluster/**',
+          '**/config/**',
+          '**/log/**',
+          '**/metrics/**',
+          '**/app/**',
+        ],
+        message: 'src/tls is a leaf: the engine, the configuration and the cluster use it, not the reverse.',
+      },
+    ]),
   },
   {
     files: ['src/config/**/*.ts', 'src/log/**/*.ts', 'src/metrics/**/*.ts'],

@@ -12,6 +12,7 @@
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { z } from 'zod';
 import { CONFIG_FILE, indexFields } from './fields.ts';
 import { badValueIssue, defaultsIssue, formatConfigIssues } from './issues.ts';
@@ -20,6 +21,8 @@ import { configSchema } from './schema.ts';
 import type { Config } from './schema.ts';
 import { DEFAULTS_ORIGIN, readArgv, readConfigFile, readDefaults, readEnv } from './sources.ts';
 import type { Assignment, Env, Layer } from './sources.ts';
+// The material check alone (node:crypto and files), not the engine's TLS layer.
+import { loadMaterial } from '../tls/material.ts';
 
 /** Every field of the real schema, indexed; built once. */
 export const CONFIG_FIELDS = indexFields(configSchema);
@@ -49,7 +52,9 @@ export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
   for (const layer of layers) for (const a of layer.assignments) winners.set(a.field.path, a);
   const parsed = configSchema.safeParse(nest(winners));
   if (!parsed.success) errors.push(...parsed.error.issues.map((issue) => schemaIssue(issue, winners)));
-  if (errors.length === 0 && parsed.success) errors.push(...worldIssues(parsed.data, winners, cwd));
+  if (errors.length === 0 && parsed.success) {
+    errors.push(...worldIssues(parsed.data, winners, cwd), ...tlsIssues(parsed.data, winners, cwd));
+  }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: deepFreeze(parsed.data) as Config };
 }
@@ -151,6 +156,46 @@ function worldIssues(
   const winner = winners.get(path);
   if (problem === null || winner === undefined || winner.origin.source === 'defaults') return [];
   return [badValueIssue(winner.field, winner.origin, entry !== '' ? entry : root, problem)];
+}
+
+/**
+ * What the TLS fields get wrong about the machine or OpenSSL: a certificate or key that cannot be
+ * read, does not parse, does not match, has expired (tls/material.ts says which and why); a cipher
+ * list or curve list OpenSSL rejects; a plain-HTTP port equal to the main one. The same check
+ * refuses a SIGHUP whose renewed pair is bad, so the running pair stays.
+ */
+function tlsIssues(
+  config: z.output<typeof configSchema>,
+  winners: ReadonlyMap<string, Assignment>,
+  cwd: string,
+): ConfigIssue[] {
+  const t = config.tls;
+  const issues: ConfigIssue[] = [];
+  const issue = (name: string, value: unknown, problem: string): void => {
+    const winner = winners.get(`tls.${name}`);
+    const field = winner?.field ?? CONFIG_FIELDS.byPath.get(`tls.${name}`);
+    if (field === undefined) return;
+    issues.push(badValueIssue(field, winner?.origin ?? DEFAULTS_ORIGIN, value, problem));
+  };
+  for (const [name, options] of [
+    ['ciphers', { ciphers: t.ciphers }],
+    ['curves', { ecdhCurve: t.curves }],
+  ] as const) {
+    try {
+      createSecureContext(options);
+    } catch (error) {
+      issue(
+        name,
+        name === 'ciphers' ? t.ciphers : t.curves,
+        `OpenSSL refuses it (${(error as Error).message})`,
+      );
+    }
+  }
+  if (t.cert === '') return issues;
+  if (t.httpPort !== 0 && t.httpPort === config.port) issue('httpPort', t.httpPort, 'must differ from port');
+  const loaded = loadMaterial({ cert: t.cert, key: t.key, ca: t.ca }, cwd);
+  if (!loaded.ok) for (const p of loaded.problems) issue(p.field, t[p.field], p.problem);
+  return issues;
 }
 
 export interface EntrySpec {

@@ -12,6 +12,8 @@ import { z } from 'zod';
 // The log's own file, not its index: the choices alone, without loading pino.
 import { AccessMode, LOG_LEVELS, OnStall } from '../log/settings.ts';
 import { parseCacheControlRules } from './static-rules.ts';
+// The TLS profile's own file: the choices alone, without node:tls.
+import { CLIENT_AUTH, TLS_VERSIONS } from '../tls/profile.ts';
 
 /** Node's timers hold a signed 32-bit delay; a longer one fires at once, with only a warning. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -372,6 +374,118 @@ export const configSchema = z.strictObject({
       'Smallest file compressed on the fly; below it the encoding overhead outweighs the saving.',
     ),
   }),
+  tls: z
+    .strictObject({
+      cert: z
+        .string()
+        .regex(/^[^\0]*$/)
+        .meta({
+          description:
+            "PEM file with the server's certificate first, then its intermediates (the chain clients need). Set, the main port speaks HTTPS; empty, plain HTTP. Read and checked by the primary at start and on SIGHUP, which switches workers to a renewed pair without a restart (docs/tls.md).",
+          allowed: 'a file path without NUL, or empty',
+        }),
+      key: z
+        .string()
+        .regex(/^[^\0]*$/)
+        .meta({
+          description: 'PEM file with the private key of `tls.cert`, unencrypted (protect the file instead).',
+          allowed: 'a file path without NUL, or empty',
+        }),
+      ca: z
+        .string()
+        .regex(/^[^\0]*$/)
+        .meta({
+          description:
+            'PEM bundle of the CAs that client certificates must chain to (mutual TLS, with `tls.clientAuth`); empty: none.',
+          allowed: 'a file path without NUL, or empty',
+        }),
+      clientAuth: z
+        .enum(CLIENT_AUTH)
+        .describe(
+          '`off` asks for no client certificate; `request` asks, and a handler sees the subject of one that verifies against `tls.ca` (`req.tls.clientSubject`); `require` refuses a handshake without one.',
+        ),
+      minVersion: z
+        .enum(TLS_VERSIONS)
+        .describe('Oldest TLS version accepted; nothing older than TLS 1.2 is ever offered.'),
+      ciphers: z
+        .string()
+        .regex(/^[A-Za-z0-9_:+!@=.-]+$/)
+        .meta({
+          description:
+            "OpenSSL cipher list, TLS 1.3 suites and TLS 1.2 ciphers in one `:`-separated list; the default is Mozilla's intermediate profile (AEAD with forward secrecy only).",
+          allowed: 'OpenSSL cipher names separated by ":"',
+        }),
+      curves: z
+        .string()
+        .regex(/^[A-Za-z0-9_:-]+$/)
+        .meta({
+          description:
+            'Key-exchange groups in order of preference, `:`-separated (Mozilla intermediate: X25519, P-256, P-384).',
+          allowed: 'OpenSSL group names separated by ":"',
+        }),
+      handshakeTimeoutMs: ms().describe(
+        "A TLS handshake must finish within this of the connection's accept (never extended by a trickle of bytes), else the connection is closed and counted.",
+      ),
+      maxHandshakes: count(1).describe(
+        'TLS handshakes a worker runs at once; connections beyond it are closed before any TLS work (a handshake flood costs CPU, not memory).',
+      ),
+      ticketRotationMs: z
+        .int()
+        .min(60_000)
+        .max(MAX_TIMER_MS)
+        .describe(
+          'How often the primary rotates the session-ticket keys it shares with every worker, and how long a ticket lives: a client resumes on any worker, across a rolling restart and across a rotation.',
+        ),
+      httpPort: z
+        .int()
+        .min(0)
+        .max(65535)
+        .describe(
+          'With TLS on, a plain-HTTP port beside the main one, answering as `tls.httpMode` says; 0: none.',
+        ),
+      httpMode: z
+        .enum(['redirect', 'serve'])
+        .describe(
+          '`redirect`: every request on `tls.httpPort` but the health paths gets `308` to the same URL over https; `serve`: the application answers it as on the TLS port.',
+        ),
+      hsts: z
+        .string()
+        .regex(/^(?:max-age=\d{1,10}(?:; ?includeSubDomains)?(?:; ?preload)?)?$/)
+        .meta({
+          description:
+            '`Strict-Transport-Security` value for every answer over TLS (RFC 6797), e.g. `max-age=63072000; includeSubDomains`; empty sends none. Never sent over plain HTTP.',
+          allowed: "'max-age=SECONDS' with optional '; includeSubDomains' and '; preload', or empty",
+        }),
+      trustForwardedProto: z
+        .boolean()
+        .describe(
+          "Take a plain request's scheme (`req.scheme`, the fetch adapter's `request.url`) from `X-Forwarded-Proto`: only behind a proxy that terminates TLS and sets that field; otherwise a client could forge it.",
+        ),
+    })
+    .superRefine((t, ctx) => {
+      if ((t.cert === '') !== (t.key === '')) {
+        const missing = t.cert === '' ? 'cert' : 'key';
+        ctx.addIssue({ code: 'custom', path: [missing], message: 'tls.cert and tls.key go together' });
+      }
+      if (t.cert === '') {
+        for (const key of ['ca', 'clientAuth', 'httpPort', 'hsts'] as const) {
+          const set =
+            key === 'clientAuth'
+              ? t.clientAuth !== 'off'
+              : key === 'httpPort'
+                ? t.httpPort !== 0
+                : t[key] !== '';
+          if (set)
+            ctx.addIssue({ code: 'custom', path: [key], message: 'needs TLS on (tls.cert and tls.key)' });
+        }
+      } else if (t.clientAuth !== 'off' && t.ca === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ca'],
+          message: `tls.clientAuth ${t.clientAuth} needs tls.ca`,
+        });
+      }
+    }),
 });
 
 /** Recursively read-only: a `Config` is frozen at run time and typed so. */

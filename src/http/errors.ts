@@ -80,6 +80,8 @@ export const EngineAnswer = {
   OVERLOADED: 'OVERLOADED',
   /** A connection over `maxConnections`, refused before any request is read. */
   BUSY: 'BUSY',
+  /** Plain HTTP sent to a TLS port: answered in plain text, then closed (nginx's 400 does the same). */
+  TLS_REQUIRED: 'TLS_REQUIRED',
 } as const;
 
 export type EngineAnswerCode = (typeof EngineAnswer)[keyof typeof EngineAnswer];
@@ -137,6 +139,7 @@ const ENGINE_ANSWERS: Readonly<Record<EngineAnswerCode, ErrorAnswer>> = {
   RATE_LIMITED: { status: 429, reason: 'Too many requests, retry later' },
   OVERLOADED: { status: 503, reason: 'Server overloaded, retry later' },
   BUSY: { status: 503, reason: 'Server busy, retry later' },
+  TLS_REQUIRED: { status: 400, reason: 'This port speaks HTTPS: plain HTTP was sent to it' },
 };
 
 /** Every answer the engine makes itself, protocol errors and its own, in one table. */

@@ -46,6 +46,13 @@ export interface Request {
   readonly rawHeaders: readonly string[];
   /** Address of the peer. */
   readonly remoteAddress: string;
+  /**
+   * `https` when the request came over TLS, else `http`; with `tls.trustForwardedProto` on, a
+   * plain request's `X-Forwarded-Proto` (its first value, `http` or `https`) decides.
+   */
+  readonly scheme: 'http' | 'https';
+  /** The connection's TLS facts, or null for a plain-HTTP connection. */
+  readonly tls: TlsInfo | null;
   /** Path parameters filled by the router (`/users/:id` → `{ id }`), percent-decoded. */
   params: Readonly<Record<string, string>>;
   /**
@@ -66,6 +73,20 @@ export interface Request {
   get(name: string): string | undefined;
   /** Every value of a header field, any case, in order. */
   getAll(name: string): string[];
+}
+
+/** What a request's TLS connection negotiated (read from the socket on first use). */
+export interface TlsInfo {
+  /** `TLSv1.3` or `TLSv1.2`. */
+  readonly protocol: string;
+  /** The cipher suite, as OpenSSL names it (`TLS_AES_128_GCM_SHA256`). */
+  readonly cipher: string;
+  /** The server name the client asked for through SNI (RFC 6066 §3), or '' when it sent none. */
+  readonly servername: string;
+  /** Whether the handshake resumed a session (a ticket) instead of a full key exchange. */
+  readonly resumed: boolean;
+  /** The client certificate's subject (`CN=alice, O=Example`) when one was sent and verified; else ''. */
+  readonly clientSubject: string;
 }
 
 /** What `res.stream()` reads: an (async) iterable of bytes or strings; a Node Readable is one. */

@@ -338,7 +338,14 @@ export abstract class ConnectionOutput implements ResponseHost {
  * tls read them); without them, whole writes are counted as before.
  */
 export function bytesTaken(socket: Socket): number {
-  const s = socket as Socket & { _bytesDispatched?: unknown; _handle?: { writeQueueSize?: unknown } | null };
+  // A TLS socket's own counters stand still until a whole write is encrypted and sent (its
+  // queue holds the write until then); the TCP socket under it counts what the kernel took, in
+  // ciphertext (about 22 bytes a 16 KiB record more: nothing for a rate).
+  const raw = (socket as Socket & { _parent?: Socket | null })._parent;
+  const s = (raw ?? socket) as Socket & {
+    _bytesDispatched?: unknown;
+    _handle?: { writeQueueSize?: unknown } | null;
+  };
   const dispatched = s._bytesDispatched;
   const queued = s._handle?.writeQueueSize;
   if (typeof dispatched === 'number' && typeof queued === 'number') return dispatched - queued;

@@ -18,6 +18,7 @@
 
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { ANSWERS, type AnswerCode, type ProtocolErrorCode, type TimeoutCode } from '../http/errors.ts';
 import { BodyKind, RequestHead } from '../http/request-head.ts';
 import { Outcome, RequestParser } from '../http/request-parser.ts';
@@ -32,6 +33,7 @@ import { ServerRequest } from './request.ts';
 import { IncomingBody } from './request-body.ts';
 import { abandonedOutcome } from './outcome.ts';
 import { Continue, Phase, ServerResponse } from './response.ts';
+import { TlsFacts } from './tls-facts.ts';
 
 /** What a connection needs from its server: the write side's context and the read side's. */
 export interface ConnectionContext extends OutputContext {
@@ -67,6 +69,8 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   state: ConnState = ConnState.NEW;
   registrySlot = -1;
   readonly remote: string;
+  /** What the TLS handshake negotiated, shared by this connection's requests; null over plain HTTP. */
+  readonly tls: TlsFacts | null;
   private readonly parser: RequestParser;
   private readonly timer: ConnectionTimer;
   private pending: Buffer | null = null;
@@ -98,6 +102,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   constructor(socket: Socket, ctx: ConnectionContext) {
     super(socket, ctx);
     this.remote = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`;
+    this.tls = (socket as TLSSocket).encrypted === true ? new TlsFacts(socket as TLSSocket) : null;
     this.parser = new RequestParser(ctx.options.limits);
     this.timer = new ConnectionTimer(this);
     (socket as OwnedSocket)[CONN] = this;
@@ -206,7 +211,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.headStarted = false;
     this.lastHead = head;
     this.requests++;
-    const res = new ServerResponse(this, new ServerRequest(head, this.ctx.nextRequestId(head), this.remote));
+    const res = new ServerResponse(this, this.request(head));
     this.queue.push(res);
     this.ctx.load.inFlight++;
     this.current = res;
@@ -223,6 +228,11 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       if (head.versionMinor === 1 && head.bodyKind !== BodyKind.NONE) res.continueState = Continue.EXPECTED;
     }
     runHandler(this.ctx.handler, res.req, res);
+  }
+
+  private request(head: RequestHead): ServerRequest {
+    const trust = this.ctx.options.trustForwardedProto === true;
+    return new ServerRequest(head, this.ctx.nextRequestId(head), this.remote, this.tls, trust);
   }
 
   private onBody(buf: Buffer, start: number, end: number): void {
@@ -273,7 +283,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
       if (cur.phase === Phase.OPEN && !cur.aborted) target = cur;
     } else {
       const head = freshHead ?? UNPARSED_HEAD;
-      target = new ServerResponse(this, new ServerRequest(head, this.ctx.nextRequestId(head), this.remote));
+      target = new ServerResponse(this, this.request(head));
       this.queue.push(target);
       this.ctx.load.inFlight++;
     }

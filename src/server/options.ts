@@ -17,6 +17,8 @@ import type { ProtocolErrorCode, TimeoutCode } from '../http/errors.ts';
 import type { OverloadOptions } from './overload.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 import type { ServerResponse } from './response.ts';
+import type { TlsMaterial } from '../tls/index.ts';
+import type { ServerTlsOptions } from './tls-listener.ts';
 
 export interface ServerTimeouts {
   readonly headersTimeoutMs: number;
@@ -96,6 +98,10 @@ export interface ServerOptions {
   readonly overload?: OverloadOptions;
   /** Per-client rate limit (rate-limit.ts); absent or `enabled: false`: off. */
   readonly rateLimit?: RateLimitOptions;
+  /** HTTPS on this listener (tls-listener.ts); absent: plain HTTP. */
+  readonly tls?: ServerTlsOptions;
+  /** Believe a plain request's `X-Forwarded-Proto` for `req.scheme` (a TLS-terminating proxy in front). */
+  readonly trustForwardedProto?: boolean;
   readonly onError?: ErrorHook;
   readonly onProtocolError?: ProtocolErrorHook;
   readonly onAcceptError?: AcceptErrorHook;
@@ -118,7 +124,19 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = Object.freeze({
   connections: defaults.connections,
   overload: defaults.overload,
   rateLimit: defaults.rateLimit,
+  trustForwardedProto: defaults.tls.trustForwardedProto,
 });
+
+/** The TLS profile of the defaults (Mozilla intermediate, timeouts, bounds), for `serverOptions`. */
+const TLS_DEFAULTS: Omit<ServerTlsOptions, 'material'> = {
+  clientAuth: defaults.tls.clientAuth,
+  minVersion: defaults.tls.minVersion,
+  ciphers: defaults.tls.ciphers,
+  curves: defaults.tls.curves,
+  handshakeTimeoutMs: defaults.tls.handshakeTimeoutMs,
+  maxHandshakes: defaults.tls.maxHandshakes,
+  ticketRotationMs: defaults.tls.ticketRotationMs,
+};
 
 export interface ServerOptionsOverrides {
   host?: string;
@@ -128,6 +146,9 @@ export interface ServerOptionsOverrides {
   connections?: Partial<ServerConnectionLimits>;
   overload?: OverloadOptions;
   rateLimit?: RateLimitOptions;
+  /** HTTPS: the PEM material, and any profile field to change from the defaults. */
+  tls?: Partial<ServerTlsOptions> & { readonly material: TlsMaterial };
+  trustForwardedProto?: boolean;
   onError?: ErrorHook;
   onProtocolError?: ProtocolErrorHook;
   onAcceptError?: AcceptErrorHook;
@@ -144,6 +165,7 @@ export function serverOptions(overrides: ServerOptionsOverrides = {}): ServerOpt
     limits: { ...d.limits, ...overrides.limits },
     timeouts: { ...d.timeouts, ...overrides.timeouts },
     connections: { ...d.connections, ...overrides.connections },
+    tls: overrides.tls === undefined ? undefined : { ...TLS_DEFAULTS, ...overrides.tls },
   };
 }
 

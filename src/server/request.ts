@@ -8,7 +8,7 @@
  */
 
 import type { RequestHead } from '../http/request-head.ts';
-import type { Request } from './api.ts';
+import type { Request, TlsInfo } from './api.ts';
 import { RequestAbortedError } from './http-error.ts';
 import { EMPTY_BODY, type IncomingBody } from './request-body.ts';
 
@@ -28,6 +28,10 @@ export class ServerRequest implements Request {
   readonly head: RequestHead;
   /** Address of the peer, for logs. */
   readonly remoteAddress: string;
+  /** The connection's TLS facts (shared by its requests), or null over plain HTTP. */
+  readonly tls: TlsInfo | null;
+  /** Whether a plain request's `X-Forwarded-Proto` is believed (`tls.trustForwardedProto`). */
+  private readonly forwardedProto: boolean;
   /** Path parameters filled by the router (`/users/:id` → `{ id }`), percent-decoded. */
   params: Readonly<Record<string, string>> = NO_PARAMS;
   /**
@@ -45,13 +49,36 @@ export class ServerRequest implements Request {
   /** Why the exchange ended before its answer was complete, once it has (whether or not anyone asked). */
   private left: string | null = null;
 
-  constructor(head: RequestHead, id: string, remoteAddress: string) {
+  constructor(
+    head: RequestHead,
+    id: string,
+    remoteAddress: string,
+    tls: TlsInfo | null = null,
+    forwardedProto = false,
+  ) {
     this.id = id;
     this.method = head.method;
     this.path = head.path;
     this.head = head;
     this.remoteAddress = remoteAddress;
+    this.tls = tls;
+    this.forwardedProto = forwardedProto;
     this.startedAt = performance.now();
+  }
+
+  /**
+   * `https` over TLS. A plain request says `http` unless `X-Forwarded-Proto` is trusted (a proxy
+   * in front that terminates TLS and overwrites the field): then its first value decides, when it
+   * is `http` or `https`. Untrusted, the field is the client's to forge, so it is never read.
+   */
+  get scheme(): 'http' | 'https' {
+    if (this.tls !== null) return 'https';
+    if (!this.forwardedProto) return 'http';
+    const value = this.head.get('x-forwarded-proto');
+    if (value === undefined) return 'http';
+    const comma = value.indexOf(',');
+    const first = (comma < 0 ? value : value.slice(0, comma)).trim().toLowerCase();
+    return first === 'https' ? 'https' : 'http';
   }
 
   /** The request-target exactly as sent. */

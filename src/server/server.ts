@@ -13,6 +13,7 @@
  */
 
 import net, { type AddressInfo, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { DateCache } from '../http/date-cache.ts';
 import { ANSWERS } from '../http/errors.ts';
 import { ConnectionField, encodeHead } from '../http/response-head.ts';
@@ -24,6 +25,8 @@ import type { Handler } from './handler.ts';
 import { LoadMonitor, OVERLOAD_OFF, Shed } from './overload.ts';
 import { clientKey, RateLimiter } from './rate-limit.ts';
 import type { ServerResponse } from './response.ts';
+import { type TlsHost, type TlsListener, tlsListenerFor } from './tls-listener.ts';
+import type { HandshakeFailure, TicketKeyList, TlsMaterial } from '../tls/index.ts';
 import {
   type AcceptErrorHook,
   DEFAULT_SERVER_OPTIONS,
@@ -62,7 +65,17 @@ export interface DrainResult {
 const SERVER = Symbol('samovar.server');
 type OwnedListener = net.Server & { [SERVER]: Server };
 
-export class Server implements ConnectionContext {
+/** How a connection closed by its TLS handshake is counted among closed connections. */
+const HANDSHAKE_CLOSE: Readonly<Record<HandshakeFailure | 'drain', CloseReason>> = {
+  protocol: CloseReason.PROTOCOL_ERROR,
+  certificate: CloseReason.PROTOCOL_ERROR,
+  timeout: CloseReason.TIMEOUT,
+  refused: CloseReason.REFUSED,
+  closed: CloseReason.CLIENT,
+  drain: CloseReason.DRAIN,
+};
+
+export class Server implements ConnectionContext, TlsHost {
   readonly options: ServerOptions;
   readonly handler: Handler;
   readonly dates = new DateCache(Date.now());
@@ -79,6 +92,8 @@ export class Server implements ConnectionContext {
   readonly rateLimiter: RateLimiter | null;
   /** Accept failures and the pause after them. */
   readonly acceptGuard = new AcceptGuard();
+  /** The TLS layer and its handshake counters, or null for plain HTTP. */
+  readonly tls: TlsListener | null;
   private readonly onAcceptError: AcceptErrorHook;
   draining = false;
   drainGraceMs = DRAIN_GRACE_MS;
@@ -106,6 +121,7 @@ export class Server implements ConnectionContext {
       onConnection,
     );
     (this.listener as OwnedListener)[SERVER] = this;
+    this.tls = tlsListenerFor(options.tls, this, options.connections.writeHighWaterMarkBytes);
   }
 
   /** Starts listening on `options.host:options.port`; resolves with the bound address. */
@@ -147,9 +163,56 @@ export class Server implements ConnectionContext {
       return void socket.destroy();
     }
     const limits = this.options.connections;
-    if (this.registry.size >= limits.maxConnections && !(limits.evictIdle === true && this.evictOne()))
-      return this.refuse(socket);
+    const tls = this.tls;
+    // A handshake in progress holds a descriptor as much as a connection does.
+    const open = this.registry.size + (tls === null ? 0 : tls.stats.inProgress);
+    if (open >= limits.maxConnections && !(limits.evictIdle === true && this.evictOne())) {
+      if (tls === null) return this.refuse(socket);
+      // A TLS client cannot read a plain 503: closed at once, as over the handshake bound.
+      this.stats.closed[CloseReason.REFUSED]++;
+      return void socket.destroy();
+    }
+    if (tls !== null) return tls.begin(socket);
     new Connection(socket, this);
+  }
+
+  /** A TLS handshake finished (tls-listener.ts): the decrypted socket becomes a connection. */
+  admit(socket: TLSSocket): void {
+    if (this.draining) {
+      this.stats.closed[CloseReason.DRAIN]++;
+      return void socket.destroy();
+    }
+    new Connection(socket, this);
+  }
+
+  /** A TLS handshake failed or was refused: counted among closed connections, by its reason. */
+  handshakeEnded(kind: HandshakeFailure | 'drain'): void {
+    this.stats.closed[HANDSHAKE_CLOSE[kind]]++;
+  }
+
+  /** Plain HTTP on the TLS port: the table's answer, in plain text, then a close. */
+  plainHttpAnswer(): string {
+    const answer = ANSWERS.TLS_REQUIRED;
+    const text = answer.reason + '\n';
+    const fields = 'Content-Type: text/plain; charset=utf-8\r\n';
+    return (
+      encodeHead(answer.status, fields, this.dates.line, text.length, false, ConnectionField.CLOSE) + text
+    );
+  }
+
+  /**
+   * Renewed certificate material: TLS handshakes from now on present it, open connections keep
+   * theirs (no request fails, no connection drops). Throws if Node refuses the material (the
+   * primary checked it; a worker reports the error).
+   */
+  setTlsMaterial(material: TlsMaterial): void {
+    if (this.tls === null) throw new Error('setTlsMaterial: this server does not speak TLS');
+    this.tls.setMaterial(material);
+  }
+
+  /** The session-ticket key ring after a rotation (tls/ticket-keys.ts). */
+  setTicketKeys(keys: TicketKeyList): void {
+    this.tls?.setTicketKeys(keys);
   }
 
   /**
@@ -248,6 +311,7 @@ export class Server implements ConnectionContext {
     this.draining = true;
     this.drainGraceMs = graceMs;
     this.listener.close();
+    this.tls?.abortHandshakes();
     const counts = this.registry.counts;
     const result: DrainResult = { open: this.registry.size, idle: counts.idle + counts.new, cut: 0 };
     for (const conn of this.registry.snapshot()) conn.drainStarted();
@@ -291,6 +355,7 @@ export function createServer(handler: Handler, options?: ServerOptions): Server 
 }
 
 function onConnection(this: net.Server, socket: Socket): void {
+  // Plain and TLS alike: the guards in accept() run on the TCP socket, before any handshake.
   (this as OwnedListener)[SERVER].accept(socket);
 }
 

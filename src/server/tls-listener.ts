@@ -1,0 +1,228 @@
+/**
+ * HTTPS on the same engine: the TLS layer between the listener and `Connection`. The listener
+ * stays a plain `net.Server` (so accepting, the connection cap and the accept pause are the same
+ * code as for HTTP); each accepted socket is handed to a `tls.Server` that never listens
+ * (`emit('connection')`, the documented way to inject a socket), and the decrypted socket it
+ * gives back becomes a `Connection` like any other.
+ *
+ * Handshakes are work a client can make the server do (RFC 8446 §4; an ECDHE key share and a
+ * signature each): so a handshake has a deadline (`handshakeTimeoutMs`, from accept, never
+ * reset, unlike Node's idle-style `handshakeTimeout`: a client dripping a byte a second cannot
+ * keep one open), and at most `maxHandshakes` run at once in this process; more are closed before
+ * any TLS work. Failures are counted by kind (tls/handshake-stats.ts), never logged one by one.
+ * Plain HTTP sent to the TLS port gets a plain `400` and a close (as nginx does), never a hang.
+ * Certificates renew in place (`setMaterial` → `setSecureContext`): handshakes from then on use
+ * the new pair, open connections keep theirs. Session tickets are sealed with the ring from the
+ * primary (tls/ticket-keys.ts), so any worker resumes any worker's sessions.
+ * Must not: parse HTTP, read files, know the cluster, or log.
+ */
+
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import {
+  ALPN_PROTOCOLS,
+  failureKind,
+  HandshakeFailure,
+  HandshakeStats,
+  SESSION_ID_CONTEXT,
+  TicketKeyRing,
+  TicketKeys,
+} from '../tls/index.ts';
+import type { ClientAuth, TicketKeyList, TlsMaterial, TlsVersion } from '../tls/index.ts';
+
+/**
+ * The engine's TLS settings: the configuration's `tls.*` profile fields plus the material itself.
+ * Without `material` the server speaks plain HTTP (a `Config` passed as options, whose `tls` has
+ * file paths but no material, is refused when its `tls.cert` is set: the engine reads no files).
+ */
+export interface ServerTlsOptions {
+  /** PEM text (the cluster reads the files in the primary and hands the text to workers). */
+  readonly material?: TlsMaterial;
+  readonly clientAuth: ClientAuth;
+  readonly minVersion: TlsVersion;
+  readonly ciphers: string;
+  readonly curves: string;
+  readonly handshakeTimeoutMs: number;
+  readonly maxHandshakes: number;
+  /** How long a session ticket lives; the owner of the ticket keys rotates them this often. */
+  readonly ticketRotationMs: number;
+  /** The shared ticket-key ring `[next, current, previous]`; absent: one made for this server. */
+  readonly ticketKeys?: TicketKeyList;
+}
+
+/** What the TLS layer needs from its server. */
+export interface TlsHost {
+  /** A handshake finished: serve the socket (the host checks draining itself). */
+  admit(socket: TLSSocket): void;
+  /** A handshake failed, timed out, or was refused: the raw connection is closed for `kind`. */
+  handshakeEnded(kind: HandshakeFailure | 'drain'): void;
+  /** The fixed answer to plain HTTP on the TLS port. */
+  plainHttpAnswer(): string;
+}
+
+const PENDING = Symbol('samovar.tls.pending');
+const LISTENER = Symbol('samovar.tls.listener');
+type RawSocket = Socket & { [PENDING]?: NodeJS.Timeout | null };
+type OwnedTlsServer = tls.Server & { [LISTENER]: TlsListener };
+/** Node's link from a server-side TLSSocket to the TCP socket it wraps. */
+type WrappedSocket = TLSSocket & { _parent?: RawSocket | null };
+
+export class TlsListener {
+  readonly stats = new HandshakeStats();
+  /** Whether tickets open with the whole ring (true) or only the current key (Node without the hook). */
+  ringMode = false;
+  private readonly options: ServerTlsOptions;
+  private readonly host: TlsHost;
+  private readonly server: tls.Server;
+  private readonly keys: TicketKeys;
+  private readonly pending = new Set<RawSocket>();
+
+  constructor(options: ServerTlsOptions, material: TlsMaterial, host: TlsHost, highWaterMark: number) {
+    this.options = options;
+    this.host = host;
+    this.keys = new TicketKeys(options.ticketKeys ?? new TicketKeyRing().list());
+    this.server = tls.createServer({
+      ...contextOptions(options, material),
+      requestCert: options.clientAuth !== 'off',
+      // `require`: OpenSSL refuses a client without a certificate (alert certificate_required);
+      // one whose certificate does not verify is closed by Node when the handshake ends.
+      rejectUnauthorized: options.clientAuth === 'require',
+      ALPNProtocols: [...ALPN_PROTOCOLS],
+      // Seconds; a ticket must not outlive the ring's oldest key (see tls/ticket-keys.ts).
+      sessionTimeout: Math.max(1, Math.floor(options.ticketRotationMs / 1000)),
+      allowHalfOpen: true,
+      highWaterMark,
+    });
+    (this.server as OwnedTlsServer)[LISTENER] = this;
+    this.server.on('secureConnection', onSecure);
+    this.server.on('tlsClientError', onClientError);
+    this.attachKeys();
+  }
+
+  /** A raw connection the server accepted: start its handshake, or refuse it at the bound. */
+  begin(raw: RawSocket): void {
+    if (this.stats.inProgress >= this.options.maxHandshakes) {
+      this.stats.failed.refused++;
+      this.host.handshakeEnded(HandshakeFailure.REFUSED);
+      return void raw.destroy();
+    }
+    this.stats.inProgress++;
+    raw[PENDING] = setTimeout(onHandshakeTimeout, this.options.handshakeTimeoutMs, this, raw);
+    this.pending.add(raw);
+    this.server.emit('connection', raw);
+  }
+
+  /** New certificate material: handshakes from now on present it; open connections are untouched. */
+  setMaterial(material: TlsMaterial): void {
+    this.server.setSecureContext(contextOptions(this.options, material));
+    this.attachKeys();
+  }
+
+  /** The ring after a rotation in the primary. */
+  setTicketKeys(list: TicketKeyList): void {
+    this.keys.update(list);
+    if (!this.ringMode) this.server.setTicketKeys(this.keys.current());
+  }
+
+  /** Draining: handshakes still under way will never carry a request here; close them. */
+  abortHandshakes(): void {
+    for (const raw of [...this.pending]) {
+      this.finish(raw);
+      this.host.handshakeEnded('drain');
+      raw.destroy();
+    }
+  }
+
+  secured(socket: WrappedSocket): void {
+    const raw = socket._parent;
+    if (raw == null || !this.finish(raw)) return void socket.destroy();
+    this.stats.completed++;
+    if (socket.isSessionReused()) this.stats.resumed++;
+    this.host.admit(socket);
+  }
+
+  failed(error: NodeJS.ErrnoException, socket: WrappedSocket): void {
+    const raw = socket._parent;
+    // Already counted (our own timeout or the drain closed it), or never ours.
+    if (raw == null || !this.finish(raw)) return;
+    const kind = failureKind(error.code, socket.authorizationError as unknown as string | undefined);
+    this.stats.failed[kind]++;
+    this.host.handshakeEnded(kind);
+    if (error.code === 'ERR_SSL_HTTP_REQUEST' && raw.writable) {
+      // The TLS layer has not written a byte: the client reads a plain HTTP answer.
+      raw.end(this.host.plainHttpAnswer());
+    }
+  }
+
+  timedOut(raw: RawSocket): void {
+    raw[PENDING] = null;
+    if (!this.finish(raw)) return;
+    const kind = raw.destroyed ? HandshakeFailure.CLOSED : HandshakeFailure.TIMEOUT;
+    this.stats.failed[kind]++;
+    this.host.handshakeEnded(kind);
+    raw.destroy();
+  }
+
+  /** Ends `raw`'s handshake bookkeeping; false when it had already ended. */
+  private finish(raw: RawSocket): boolean {
+    if (!this.pending.delete(raw)) return false;
+    const timer = raw[PENDING];
+    if (timer != null) clearTimeout(timer);
+    raw[PENDING] = null;
+    this.stats.inProgress--;
+    return true;
+  }
+
+  /** Tickets sealed and opened with the ring, on the server's current context. */
+  private attachKeys(): void {
+    const context = (this.server as tls.Server & { _sharedCreds?: SecureContext })._sharedCreds;
+    this.ringMode = context !== undefined && this.keys.attach(context);
+    if (!this.ringMode) this.server.setTicketKeys(this.keys.current());
+  }
+}
+
+/** What `tls.createSecureContext` takes from the settings and the material. */
+function contextOptions(options: ServerTlsOptions, material: TlsMaterial): tls.SecureContextOptions {
+  return {
+    cert: material.cert,
+    key: material.key,
+    ...(material.ca === '' ? {} : { ca: material.ca }),
+    minVersion: options.minVersion,
+    ciphers: options.ciphers,
+    ecdhCurve: options.curves,
+    // RFC 7919 ffdhe2048 for the DHE suites of the profile; ECDHE is preferred anyway.
+    dhparam: 'auto',
+    honorCipherOrder: true,
+    sessionIdContext: SESSION_ID_CONTEXT,
+  };
+}
+
+/** The TLS layer `options` ask for, or null for plain HTTP; throws on paths without material. */
+export function tlsListenerFor(
+  options: ServerTlsOptions | undefined,
+  host: TlsHost,
+  highWaterMark: number,
+): TlsListener | null {
+  if (options === undefined) return null;
+  const material = options.material;
+  if (material !== undefined) return new TlsListener(options, material, host, highWaterMark);
+  const cert = (options as { cert?: unknown }).cert;
+  if (typeof cert === 'string' && cert !== '')
+    throw new TypeError(
+      'createServer: tls.cert names a file, but the engine reads no files: pass the PEM text as tls.material (loadMaterial in samovar/tls reads and checks it)',
+    );
+  return null;
+}
+
+function onSecure(this: tls.Server, socket: TLSSocket): void {
+  (this as OwnedTlsServer)[LISTENER].secured(socket);
+}
+
+function onClientError(this: tls.Server, error: Error, socket: TLSSocket): void {
+  (this as OwnedTlsServer)[LISTENER].failed(error, socket);
+}
+
+function onHandshakeTimeout(listener: TlsListener, raw: RawSocket): void {
+  listener.timedOut(raw);
+}
