@@ -12,6 +12,7 @@
 import type { Config } from '../config/index.ts';
 import type { LogLevel } from '../log/index.ts';
 import type { MetricSnapshot } from '../metrics/index.ts';
+import type { DrainResult } from '../server/index.ts';
 
 /** Bumped only on an incompatible change of an existing message. */
 export const IPC_VERSION = 1;
@@ -114,13 +115,9 @@ export interface HeartbeatMessage extends Envelope<'heartbeat'> {
   readonly openConnections: number;
 }
 
-/** Draining finished; the worker exits right after. */
-export interface DrainedMessage extends Envelope<'drained'> {
+/** Draining finished (the engine's drain result, with the worker's totals); the worker exits right after. */
+export interface DrainedMessage extends Envelope<'drained'>, Readonly<DrainResult> {
   readonly requests: number;
-  /** Connections open when draining started, of them idle, and still open at the deadline. */
-  readonly open: number;
-  readonly idle: number;
-  readonly cut: number;
   readonly durationMs: number;
 }
 

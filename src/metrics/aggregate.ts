@@ -18,7 +18,7 @@
  */
 
 import { seriesKey } from './family.ts';
-import type { FamilySnapshot, Labels, MetricSnapshot, MetricType, Sample } from './family.ts';
+import type { FamilySnapshot, Labels, MetricSnapshot, Sample } from './family.ts';
 import { SnapshotState } from './delta.ts';
 import { renderFamilies } from './exposition.ts';
 import { Policy, policyOf, retained, WORKER_LABEL } from './policy.ts';
@@ -34,10 +34,7 @@ interface MergedSample {
   value: number;
 }
 
-interface MergedFamily {
-  readonly name: string;
-  readonly help: string;
-  readonly type: MetricType;
+interface MergedFamily extends Omit<FamilySnapshot, 'values'> {
   readonly policy: Policy;
   readonly samples: Map<string, MergedSample>;
 }

@@ -13,7 +13,7 @@
  */
 
 import { seriesKey } from './family.ts';
-import type { FamilySnapshot, MetricSnapshot, MetricType, Sample } from './family.ts';
+import type { FamilySnapshot, MetricSnapshot, Sample } from './family.ts';
 
 /** One series' identity within its family (a histogram's lines carry their own metric name). */
 function sampleKey(family: string, s: Sample): string {
@@ -57,10 +57,7 @@ export class SnapshotDiff {
   }
 }
 
-interface KeptFamily {
-  readonly name: string;
-  readonly help: string;
-  readonly type: MetricType;
+interface KeptFamily extends Omit<FamilySnapshot, 'values'> {
   readonly samples: Map<string, Sample>;
 }
 
