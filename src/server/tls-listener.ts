@@ -63,7 +63,8 @@ export interface TlsHost {
 
 const PENDING = Symbol('samovar.tls.pending');
 const LISTENER = Symbol('samovar.tls.listener');
-type RawSocket = Socket & { [PENDING]?: NodeJS.Timeout | null };
+const OWNER = Symbol('samovar.tls.owner');
+type RawSocket = Socket & { [PENDING]?: NodeJS.Timeout | null; [OWNER]?: TlsListener };
 type OwnedTlsServer = tls.Server & { [LISTENER]: TlsListener };
 /** Node's link from a server-side TLSSocket to the TCP socket it wraps. */
 type WrappedSocket = TLSSocket & { _parent?: RawSocket | null };
@@ -109,7 +110,12 @@ export class TlsListener {
     }
     this.stats.inProgress++;
     raw[PENDING] = setTimeout(onHandshakeTimeout, this.options.handshakeTimeoutMs, this, raw);
+    raw[OWNER] = this;
     this.pending.add(raw);
+    raw.once('close', onRawClose);
+    // The TLS socket takes this from the TCP one. Half-open during the handshake would keep a
+    // client's FIN from closing it (until the deadline); once secure, HTTP needs half-open again.
+    raw.allowHalfOpen = false;
     this.server.emit('connection', raw);
   }
 
@@ -137,6 +143,8 @@ export class TlsListener {
   secured(socket: WrappedSocket): void {
     const raw = socket._parent;
     if (raw == null || !this.finish(raw)) return void socket.destroy();
+    // A client may send its request, then FIN, and still wait for the answer (RFC 9112 §9.6).
+    socket.allowHalfOpen = true;
     this.stats.completed++;
     if (socket.isSessionReused()) this.stats.resumed++;
     this.host.admit(socket);
@@ -153,6 +161,21 @@ export class TlsListener {
       // The TLS layer has not written a byte: the client reads a plain HTTP answer.
       raw.end(this.host.plainHttpAnswer());
     }
+  }
+
+  /**
+   * The TCP connection closed. Node reports most handshakes that end so through `tlsClientError`
+   * (with the cause), just after; one that never sent a byte it does not report at all. So the
+   * check waits a turn, and whatever is still pending then is a client that left.
+   */
+  rawClosed(raw: RawSocket): void {
+    if (this.pending.has(raw)) setImmediate(onClosedLater, this, raw);
+  }
+
+  closedLater(raw: RawSocket): void {
+    if (!this.finish(raw)) return;
+    this.stats.failed.closed++;
+    this.host.handshakeEnded(HandshakeFailure.CLOSED);
   }
 
   timedOut(raw: RawSocket): void {
@@ -221,6 +244,15 @@ function onSecure(this: tls.Server, socket: TLSSocket): void {
 
 function onClientError(this: tls.Server, error: Error, socket: TLSSocket): void {
   (this as OwnedTlsServer)[LISTENER].failed(error, socket);
+}
+
+function onRawClose(this: Socket): void {
+  const owner = (this as RawSocket)[OWNER];
+  owner?.rawClosed(this);
+}
+
+function onClosedLater(listener: TlsListener, raw: RawSocket): void {
+  listener.closedLater(raw);
 }
 
 function onHandshakeTimeout(listener: TlsListener, raw: RawSocket): void {
