@@ -25,12 +25,14 @@ export function fetchHandler(app: FetchApp, options: FetchAdapterOptions = {}): 
   if (typeof (app as Partial<FetchApp> | null)?.fetch !== 'function') {
     throw new TypeError('fetchHandler: the app must have a fetch(request) method');
   }
-  const scheme = options.scheme ?? 'http';
-  if (scheme !== 'http' && scheme !== 'https') {
+  const scheme = options.scheme;
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
     throw new TypeError(`fetchHandler: scheme must be 'http' or 'https', got ${JSON.stringify(scheme)}`);
   }
-  const urls = new UrlBuilder(scheme);
-  return (req, res) => serve(app, urls, req, res);
+  // One builder per scheme (each caches its origins): forced by the option, else the request's own.
+  const http = new UrlBuilder(scheme ?? 'http');
+  const https = scheme === undefined ? new UrlBuilder('https') : http;
+  return (req, res) => serve(app, req.scheme === 'https' ? https : http, req, res);
 }
 
 function serve(

@@ -26,8 +26,9 @@ export interface FetchApp {
 
 export interface FetchAdapterOptions {
   /**
-   * The scheme `request.url` is built with (`${scheme}://${host}${target}`). Samovar speaks
-   * plain HTTP; set `'https'` when a TLS-terminating proxy sits in front. Default `'http'`.
+   * The scheme `request.url` is built with (`${scheme}://${host}${target}`), for every request.
+   * Default: each request's own (`req.scheme`): `https` when it came over Samovar's TLS, or
+   * through a proxy whose `X-Forwarded-Proto` is trusted (`tls.trustForwardedProto`), else `http`.
    */
   readonly scheme?: 'http' | 'https';
 }

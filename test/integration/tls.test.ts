@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { issue, makeCa, type Ca, type Pem } from '../../harness/tls/certs.ts';
+import { fetchHandler } from '../../src/fetch/index.ts';
 import { bytesTaken } from '../../src/server/connection-output.ts';
 import type { Handler, Request } from '../../src/server/index.ts';
 import { TicketKeyRing, type TlsMaterial } from '../../src/tls/index.ts';
@@ -333,6 +334,18 @@ describe('HTTPS on the engine', () => {
     await sleep(100);
     expect(bytesTaken(serverSocket as unknown as net.Socket) - before).toBeGreaterThan(1 << 20);
     client.destroy();
+  });
+});
+
+describe('the fetch adapter over TLS', () => {
+  it("builds request.url with https from the request's own scheme", async () => {
+    const s = await startTls(fetchHandler({ fetch: (r: globalThis.Request) => new Response(r.url) }));
+    const text = await get(s.port);
+    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe('https://localhost/');
+    const plain = await startServer(fetchHandler({ fetch: (r: globalThis.Request) => new Response(r.url) }));
+    expect(await (await request(`${plain.url}/x`)).body.text()).toBe(
+      `${plain.url.replace('127.0.0.1', '127.0.0.1')}/x`,
+    );
   });
 });
 
