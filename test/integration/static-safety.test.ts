@@ -7,33 +7,23 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../support/raw-client.ts';
-import { cleanup, sleep, waitUntil } from '../support/server.ts';
+import { sleep, waitUntil } from '../support/server.ts';
 import {
   addHugeFiles,
   ask,
-  makeSite,
   openFds,
   SECRET,
   serveSite,
   settledFds,
+  siteForEachTest,
   TRAVERSAL_CORPUS as CORPUS,
 } from '../support/static-site.ts';
-import type { Site } from '../support/static-site.ts';
 
-afterEach(cleanup);
-
-let site: Site;
-let port: number;
-let errors: unknown[];
-beforeEach(async () => {
-  site = makeSite();
-  ({ port, errors } = await serveSite(site));
-});
-afterEach(() => expect(errors).toEqual([]));
+const served = siteForEachTest();
 
 describe('the traversal corpus', () => {
   it.each(CORPUS)('%s → %i', async (target, status) => {
-    const r = await ask(port, target);
+    const r = await ask(served.port, target);
     expect(r.status).toBe(status);
     expect(r.body.toString()).not.toContain(SECRET);
     expect(r.body.toString()).not.toContain('root:');
@@ -42,16 +32,17 @@ describe('the traversal corpus', () => {
   });
 
   it('HEAD behaves the same', async () => {
-    for (const [target, status] of CORPUS) expect((await ask(port, target, {}, 'HEAD')).status).toBe(status);
+    for (const [target, status] of CORPUS)
+      expect((await ask(served.port, target, {}, 'HEAD')).status).toBe(status);
   });
 
   it('symlinks inside the root are followed', async () => {
-    expect((await ask(port, '/link-in.txt')).body.toString()).toBe('Hello, static!\n');
-    expect((await ask(port, '/dirlink-in/')).body.toString()).toBe('<p>index of dir</p>\n');
+    expect((await ask(served.port, '/link-in.txt')).body.toString()).toBe('Hello, static!\n');
+    expect((await ask(served.port, '/dirlink-in/')).body.toString()).toBe('<p>index of dir</p>\n');
   });
 
   it('dotfiles are served when the option says so, and escapes still are not', async () => {
-    const s = await serveSite(site, { dotfiles: true });
+    const s = await serveSite(served.site, { dotfiles: true });
     expect((await ask(s.port, '/.env')).body.toString()).toBe('SECRET_KEY=dotfile\n');
     expect((await ask(s.port, '/link-dot.txt')).status).toBe(200);
     expect((await ask(s.port, '/%2e%2e/outside/secret.txt')).status).toBe(404);
@@ -65,7 +56,7 @@ describe('file handles', () => {
   const warnings: string[] = [];
   const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
   beforeEach(() => {
-    addHugeFiles(site);
+    addHugeFiles(served.site);
     warnings.length = 0;
     process.on('warning', onWarning);
   });
@@ -76,7 +67,7 @@ describe('file handles', () => {
 
   /** Starts a GET of a large file, reads a little, then drops the connection mid-body. */
   async function abandon(target: string, headers = ''): Promise<void> {
-    const c = await RawClient.connect(port);
+    const c = await RawClient.connect(served.port);
     c.socket.setNoDelay(true);
     c.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n${headers}\r\n`);
     await c.waitFor(() => c.received > 0, 5000, 'the first bytes');
@@ -86,7 +77,7 @@ describe('file handles', () => {
   }
 
   it('are closed when the client goes away mid-file, identity and compressed', async () => {
-    await ask(port, '/hello.txt'); // warm-up: lazy handles (zlib, libuv) exist before counting
+    await ask(served.port, '/hello.txt'); // warm-up: lazy handles (zlib, libuv) exist before counting
     const before = await settledFds();
     for (let i = 0; i < 5; i++) await abandon('/huge.bin');
     for (let i = 0; i < 2; i++) await abandon('/huge.txt', 'Accept-Encoding: gzip\r\n');
@@ -97,9 +88,9 @@ describe('file handles', () => {
   });
 
   it('are held while a large file is being sent and closed after', async () => {
-    await ask(port, '/hello.txt');
+    await ask(served.port, '/hello.txt');
     const before = await settledFds();
-    const c = await RawClient.connect(port);
+    const c = await RawClient.connect(served.port);
     c.write('GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
     await c.waitFor(() => c.received > 0, 5000, 'the first bytes');
     c.socket.pause();
@@ -116,10 +107,14 @@ describe('file handles', () => {
   });
 
   it('are not leaked by many complete requests', async () => {
-    await ask(port, '/hello.txt');
+    await ask(served.port, '/hello.txt');
     const before = await settledFds();
     for (let i = 0; i < 20; i++) {
-      await ask(port, i % 2 === 0 ? '/big.bin' : '/big.txt', i % 4 === 1 ? { 'Accept-Encoding': 'br' } : {});
+      await ask(
+        served.port,
+        i % 2 === 0 ? '/big.bin' : '/big.txt',
+        i % 4 === 1 ? { 'Accept-Encoding': 'br' } : {},
+      );
     }
     await waitUntil(() => openFds() <= before, 5000, 'fds to settle');
     expect(await settledFds()).toBe(before);

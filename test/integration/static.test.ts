@@ -7,37 +7,27 @@
 import { createHash } from 'node:crypto';
 import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app/index.ts';
 import { DEFAULT_STATIC_OPTIONS } from '../../src/server/static/index.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { cleanup, startServer } from '../support/server.ts';
-import { ask, makeSite, OLD_MTIME_S, serveSite } from '../support/static-site.ts';
-import type { Site } from '../support/static-site.ts';
+import { startServer } from '../support/server.ts';
+import { ask, OLD_MTIME_S, serveSite, siteForEachTest } from '../support/static-site.ts';
 
-afterEach(cleanup);
-
-let site: Site;
-let port: number;
-let errors: unknown[];
-beforeEach(async () => {
-  site = makeSite();
-  ({ port, errors } = await serveSite(site, {
-    cacheControl: [
-      { pattern: '*.html', value: 'no-cache' },
-      { pattern: '/dir/**', value: 'public, max-age=60' },
-      { pattern: '*.png', value: 'public, max-age=31536000, immutable' },
-    ],
-  }));
+const served = siteForEachTest({
+  cacheControl: [
+    { pattern: '*.html', value: 'no-cache' },
+    { pattern: '/dir/**', value: 'public, max-age=60' },
+    { pattern: '*.png', value: 'public, max-age=31536000, immutable' },
+  ],
 });
-afterEach(() => expect(errors).toEqual([]));
 
 const LAST_MODIFIED = new Date(OLD_MTIME_S * 1000).toUTCString();
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('a file', () => {
   it('is sent with its type, length, strong ETag, Last-Modified and Accept-Ranges', async () => {
-    const r = await ask(port, '/hello.txt');
+    const r = await ask(served.port, '/hello.txt');
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('Hello, static!\n');
     expect(r.get('content-type')).toBe('text/plain; charset=utf-8');
@@ -56,18 +46,18 @@ describe('a file', () => {
     ['/logo.png', 'image/png'],
     ['/blob.unknownext', 'application/octet-stream'],
   ])('%s is %s', async (path, type) => {
-    expect((await ask(port, path)).get('content-type')).toBe(type);
+    expect((await ask(served.port, path)).get('content-type')).toBe(type);
   });
 
   it('names with spaces and UTF-8 are found through their percent-encoding', async () => {
-    const r = await ask(port, '/sp%20ace%20%C3%BC.txt');
+    const r = await ask(served.port, '/sp%20ace%20%C3%BC.txt');
     expect([r.status, r.body.toString()]).toEqual([200, 'unicode name\n']);
   });
 
   it('HEAD has the GET head and no body, for small, large and empty files', async () => {
     for (const path of ['/hello.txt', '/big.bin', '/empty.txt']) {
-      const get = await ask(port, path);
-      const head = await ask(port, path, {}, 'HEAD');
+      const get = await ask(served.port, path);
+      const head = await ask(served.port, path, {}, 'HEAD');
       expect(head.status).toBe(200);
       expect(head.body.length).toBe(0);
       const strip = (f: [string, string][]) => f.filter(([n]) => n !== 'Date');
@@ -76,16 +66,16 @@ describe('a file', () => {
   });
 
   it('streams a 3 MiB file whole and intact', async () => {
-    const r = await ask(port, '/big.bin');
+    const r = await ask(served.port, '/big.bin');
     expect(r.get('content-length')).toBe(String(3 * 1024 * 1024));
-    expect(sha(r.body)).toBe(sha(site.files['big.bin'] as Buffer));
+    expect(sha(r.body)).toBe(sha(served.site.files['big.bin'] as Buffer));
   });
 
   it('gets a new ETag when it changes, and the old one no longer revalidates', async () => {
-    const first = await ask(port, '/hello.txt');
+    const first = await ask(served.port, '/hello.txt');
     const etag = first.get('etag') as string;
-    writeFileSync(join(site.root, 'hello.txt'), 'Hello, changed!\n');
-    const second = await ask(port, '/hello.txt', { 'If-None-Match': etag });
+    writeFileSync(join(served.site.root, 'hello.txt'), 'Hello, changed!\n');
+    const second = await ask(served.port, '/hello.txt', { 'If-None-Match': etag });
     expect(second.status).toBe(200);
     expect(second.body.toString()).toBe('Hello, changed!\n');
     expect(second.get('etag')).not.toBe(etag);
@@ -95,7 +85,7 @@ describe('a file', () => {
 describe('conditional requests (RFC 9110 §13.2.2)', () => {
   let etag: string;
   beforeEach(async () => {
-    etag = (await ask(port, '/page.html')).get('etag') as string;
+    etag = (await ask(served.port, '/page.html')).get('etag') as string;
   });
   const before = new Date((OLD_MTIME_S - 10) * 1000).toUTCString();
   const after = new Date((OLD_MTIME_S + 10) * 1000).toUTCString();
@@ -138,7 +128,7 @@ describe('conditional requests (RFC 9110 §13.2.2)', () => {
     ],
   ])('%s → %i', async (_name, headers, status) => {
     const withTag = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('@', etag)]));
-    const r = await ask(port, '/page.html', withTag);
+    const r = await ask(served.port, '/page.html', withTag);
     expect(r.status).toBe(status);
     if (status === 304) {
       expect(r.raw).not.toMatch(/content-length|content-type/i);
@@ -151,7 +141,7 @@ describe('conditional requests (RFC 9110 §13.2.2)', () => {
   });
 
   it('a 304 to HEAD as to GET', async () => {
-    const r = await ask(port, '/page.html', { 'If-None-Match': etag }, 'HEAD');
+    const r = await ask(served.port, '/page.html', { 'If-None-Match': etag }, 'HEAD');
     expect(r.status).toBe(304);
   });
 });
@@ -181,7 +171,7 @@ describe('ranges (RFC 9110 §14)', () => {
     ['items=0-1', 200, undefined, text],
     ['bytes=0-1;x', 200, undefined, text],
   ])('Range: %s → %i %s', async (range, status, contentRange, body) => {
-    const r = await ask(port, '/hello.txt', { Range: range });
+    const r = await ask(served.port, '/hello.txt', { Range: range });
     expect(r.status).toBe(status);
     expect(r.get('content-range')).toBe(contentRange);
     expect(r.body.toString()).toBe(body);
@@ -191,37 +181,37 @@ describe('ranges (RFC 9110 §14)', () => {
   });
 
   it('an empty file satisfies no range', async () => {
-    const r = await ask(port, '/empty.txt', { Range: 'bytes=0-' });
+    const r = await ask(served.port, '/empty.txt', { Range: 'bytes=0-' });
     expect([r.status, r.get('content-range')]).toEqual([416, 'bytes */0']);
   });
 
   it('more ranges than MAX_RANGES are ignored', async () => {
     const many = Array.from({ length: 101 }, (_, i) => `${i % 10}-${i % 10}`).join(',');
-    expect((await ask(port, '/hello.txt', { Range: `bytes=${many}` })).status).toBe(200);
+    expect((await ask(served.port, '/hello.txt', { Range: `bytes=${many}` })).status).toBe(200);
   });
 
   it('a range of a large, streamed file', async () => {
-    const big = site.files['big.bin'] as Buffer;
-    const r = await ask(port, '/big.bin', { Range: 'bytes=1000000-2100000' });
+    const big = served.site.files['big.bin'] as Buffer;
+    const r = await ask(served.port, '/big.bin', { Range: 'bytes=1000000-2100000' });
     expect(r.status).toBe(206);
     expect(r.get('content-range')).toBe(`bytes 1000000-2100000/${big.length}`);
     expect(sha(r.body)).toBe(sha(big.subarray(1_000_000, 2_100_001)));
   });
 
   it('HEAD ignores Range (it applies to GET only)', async () => {
-    const r = await ask(port, '/hello.txt', { Range: 'bytes=0-4' }, 'HEAD');
+    const r = await ask(served.port, '/hello.txt', { Range: 'bytes=0-4' }, 'HEAD');
     expect([r.status, r.get('content-length')]).toEqual([200, '15']);
   });
 
   it('a precondition is evaluated before the range', async () => {
-    const r = await ask(port, '/hello.txt', { Range: 'bytes=0-4', 'If-Match': '"nope"' });
+    const r = await ask(served.port, '/hello.txt', { Range: 'bytes=0-4', 'If-Match': '"nope"' });
     expect(r.status).toBe(412);
   });
 
   describe('If-Range (strong comparison only)', () => {
     let etag: string;
     beforeEach(async () => {
-      etag = (await ask(port, '/hello.txt')).get('etag') as string;
+      etag = (await ask(served.port, '/hello.txt')).get('etag') as string;
     });
     it.each<[string, (tag: string) => string, number]>([
       ['the current ETag', (t) => t, 206],
@@ -231,17 +221,17 @@ describe('ranges (RFC 9110 §14)', () => {
       ['another date', () => new Date((OLD_MTIME_S + 1) * 1000).toUTCString(), 200],
       ['garbage', () => 'whenever', 200],
     ])('%s → %i', async (_name, value, status) => {
-      const r = await ask(port, '/hello.txt', { Range: 'bytes=0-4', 'If-Range': value(etag) });
+      const r = await ask(served.port, '/hello.txt', { Range: 'bytes=0-4', 'If-Range': value(etag) });
       expect(r.status).toBe(status);
       expect(r.body.toString()).toBe(status === 206 ? 'Hello' : 'Hello, static!\n');
     });
 
     it('a Last-Modified of this very second is weak, so a date never matches it', async () => {
-      const file = join(site.root, 'hello.txt');
+      const file = join(served.site.root, 'hello.txt');
       const now = Math.floor(Date.now() / 1000);
       utimesSync(file, now, now);
       const lm = new Date(statSync(file).mtimeMs).toUTCString();
-      const r = await ask(port, '/hello.txt', { Range: 'bytes=0-4', 'If-Range': lm });
+      const r = await ask(served.port, '/hello.txt', { Range: 'bytes=0-4', 'If-Range': lm });
       expect(r.status).toBe(200);
     });
   });
@@ -249,48 +239,52 @@ describe('ranges (RFC 9110 §14)', () => {
 
 describe('directories', () => {
   it('without the slash → 301 to it, query kept', async () => {
-    const r = await ask(port, '/dir');
+    const r = await ask(served.port, '/dir');
     expect([r.status, r.get('location')]).toEqual([301, '/dir/']);
-    const q = await ask(port, '/dir/sub?x=1&y=%20');
+    const q = await ask(served.port, '/dir/sub?x=1&y=%20');
     expect([q.status, q.get('location')]).toEqual([301, '/dir/sub/?x=1&y=%20']);
   });
 
   it('with the slash → the index file, Cache-Control by its own path', async () => {
-    const r = await ask(port, '/dir/');
+    const r = await ask(served.port, '/dir/');
     expect([r.status, r.body.toString()]).toEqual([200, '<p>index of dir</p>\n']);
     expect(r.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.get('cache-control')).toBe('no-cache'); // *.html comes first
-    expect((await ask(port, '/dir/sub/leaf.txt')).get('cache-control')).toBe('public, max-age=60');
-    expect((await ask(port, '/logo.png')).get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await ask(served.port, '/dir/sub/leaf.txt')).get('cache-control')).toBe('public, max-age=60');
+    expect((await ask(served.port, '/logo.png')).get('cache-control')).toBe(
+      'public, max-age=31536000, immutable',
+    );
   });
 
   it('without an index file → 404; a file with a slash → 404', async () => {
-    expect((await ask(port, '/dir/sub/')).status).toBe(404);
-    expect((await ask(port, '/hello.txt/')).status).toBe(404);
-    expect((await ask(port, '/missing.txt')).status).toBe(404);
+    expect((await ask(served.port, '/dir/sub/')).status).toBe(404);
+    expect((await ask(served.port, '/hello.txt/')).status).toBe(404);
+    expect((await ask(served.port, '/missing.txt')).status).toBe(404);
   });
 
   it('the root is a directory too', async () => {
-    writeFileSync(join(site.root, 'index.html'), 'root index\n');
-    expect((await ask(port, '/')).body.toString()).toBe('root index\n');
+    writeFileSync(join(served.site.root, 'index.html'), 'root index\n');
+    expect((await ask(served.port, '/')).body.toString()).toBe('root index\n');
   });
 
   it('with index "" every directory is 404', async () => {
-    const other = await serveSite(site, { index: '' });
+    const other = await serveSite(served.site, { index: '' });
     expect((await ask(other.port, '/dir/')).status).toBe(404);
   });
 });
 
 describe('methods', () => {
   it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('%s → 405 with Allow: GET, HEAD', async (method) => {
-    const r = await ask(port, '/hello.txt', {}, method);
+    const r = await ask(served.port, '/hello.txt', {}, method);
     expect([r.status, r.get('allow')]).toEqual([405, 'GET, HEAD']);
   });
 });
 
 describe('a mount below /', () => {
   it('serves /static/…, redirects /static, leaves other paths to the fallback', async () => {
-    const s = await serveSite(site, { mount: '/static' }, (_req, res) => res.status(418).send('fallback\n'));
+    const s = await serveSite(served.site, { mount: '/static' }, (_req, res) =>
+      res.status(418).send('fallback\n'),
+    );
     expect((await ask(s.port, '/static/hello.txt')).body.toString()).toBe('Hello, static!\n');
     const r = await ask(s.port, '/static?a=b');
     expect([r.status, r.get('location')]).toEqual([301, '/static/?a=b']);
@@ -302,7 +296,7 @@ describe('a mount below /', () => {
 
 describe('keep-alive', () => {
   it('serves several files, conditionals and ranges pipelined on one connection', async () => {
-    const c = await RawClient.connect(port);
+    const c = await RawClient.connect(served.port);
     c.write(
       'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n' +
         'HEAD /page.html HTTP/1.1\r\nHost: x\r\n\r\n' +

@@ -1,7 +1,7 @@
 /**
  * Test helper for static files: builds a throw-away site (and a secret directory beside it that
- * must never be reachable), starts Samovar's static handler on it, and asks single requests over
- * raw sockets. Everything is removed by `cleanup()`.
+ * must never be reachable), starts Samovar's static handler on it (once, or fresh for each test of
+ * a file), and asks single requests over raw sockets. Everything is removed by `cleanup()`.
  */
 
 import { Buffer } from 'node:buffer';
@@ -19,12 +19,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { createStaticHandler, DEFAULT_STATIC_OPTIONS } from '../../src/server/static/index.ts';
 import type { StaticOptions } from '../../src/server/static/index.ts';
 import type { Handler } from '../../src/server/index.ts';
 import { RawClient } from './raw-client.ts';
 import type { ParsedResponse } from './response-reader.ts';
-import { startServer, track } from './server.ts';
+import { cleanup, startServer, track } from './server.ts';
 
 export const SECRET = 'TOP SECRET: outside the root';
 /** An hour ago, whole seconds: old enough for a strong Last-Modified (RFC 9110 §8.8.2.2). */
@@ -161,6 +162,39 @@ export async function serveSite(
   const handler = createStaticHandler({ ...DEFAULT_STATIC_OPTIONS, root: site.root, ...options }, fallback);
   const { port, url, errors } = await startServer(handler);
   return { port, url, errors };
+}
+
+/** The site and port of the test that is running; see `siteForEachTest`. */
+export interface ServedSite {
+  readonly site: Site;
+  readonly port: number;
+}
+
+/**
+ * Each test of the file gets a fresh site served by the static handler (with `options`), and
+ * fails if the handler reported an error; everything is removed after it. Call once, at the
+ * top of a test file; read `site` and `port` inside the tests.
+ */
+export function siteForEachTest(options: Partial<StaticOptions> = {}): ServedSite {
+  let current: { site: Site; port: number; errors: unknown[] } | null = null;
+  afterEach(cleanup);
+  beforeEach(async () => {
+    const site = makeSite();
+    current = { site, ...(await serveSite(site, options)) };
+  });
+  afterEach(() => expect(current?.errors).toEqual([]));
+  const now = (): { site: Site; port: number } => {
+    if (current === null) throw new Error('siteForEachTest: read inside a test, not at collection');
+    return current;
+  };
+  return {
+    get site() {
+      return now().site;
+    },
+    get port() {
+      return now().port;
+    },
+  };
 }
 
 /** One request on its own connection; returns the parsed response. */
