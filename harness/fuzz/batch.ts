@@ -20,7 +20,8 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { prng, type FuzzInput } from './mutator.ts';
+import { prng } from '../prng.ts';
+import type { FuzzInput } from './mutator.ts';
 
 export const Role = {
   /** Complete, keep-alive: owed its answer. */

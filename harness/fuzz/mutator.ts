@@ -1,6 +1,6 @@
 /**
- * Builds fuzz inputs from the seed corpus with a seeded PRNG (so a run is reproducible from its
- * seed): one or two seeds, a request to `/smuggled-<id>` hidden in the tail (before or after the
+ * Builds fuzz inputs from the seed corpus with a seeded PRNG (../prng.ts, so a run is
+ * reproducible from its seed): one or two seeds, a request to `/smuggled-<id>` hidden in the tail (before or after the
  * mutations), 0–4 mutations — byte flips, insertions of CR/LF/NUL/SP/`:`/`,` and the other
  * INTERESTING strings, deletions, line duplication (header duplication), huge numbers, case
  * flips, truncation — and a random split into writes (one, a few, many, or one byte each).
@@ -10,20 +10,9 @@
 
 import { Buffer } from 'node:buffer';
 import { INTERESTING, mutate, type Mutation } from '../parser/http-gen.ts';
+import { prng } from '../prng.ts';
 import { SEEDS, smuggledRequest } from './seeds.ts';
 import type { BatchSpec } from './batch.ts';
-
-/** mulberry32: a tiny, fast, seedable PRNG; plenty for choosing mutations. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FuzzInput {
   /** Unique in the run; the hidden request's path is `/smuggled-<id>`. */

@@ -8,7 +8,8 @@
  */
 
 import { Role, batchInput, type BatchRequest, type BatchSpec } from './batch.ts';
-import { prng, type FuzzInput } from './mutator.ts';
+import { prng } from '../prng.ts';
+import type { FuzzInput } from './mutator.ts';
 
 /** Whether `candidate` still fails as the original did. */
 export type StillFails = (candidate: FuzzInput) => Promise<boolean>;

@@ -722,9 +722,28 @@ export interface SamovarRun {
   readonly tail: number;
 }
 
+/** A message's head as `MessageView` holds it: what the parser's `RequestHead` says. */
+export type HeadView = Omit<MessageView, 'body' | 'trailers'>;
+
+/** The head's values as plain data (its header list copied), comparable with `toEqual`. */
+export function headView(h: RequestHead): HeadView {
+  return {
+    method: h.method,
+    target: h.target,
+    targetForm: h.targetForm,
+    path: h.path,
+    query: h.query,
+    versionMinor: h.versionMinor,
+    headers: [...h.headers],
+    host: h.host,
+    keepAlive: h.keepAlive,
+    expect: h.expect,
+  };
+}
+
 interface Draft {
   start: number;
-  view: Omit<MessageView, 'body' | 'trailers'> | null;
+  view: HeadView | null;
   body: Buffer[];
   trailers: readonly string[];
   complete: boolean;
@@ -795,19 +814,7 @@ export function runSamovar(chunks: readonly Buffer[], limits?: Partial<ParserLim
         break;
       } else if (r === Outcome.HEAD) {
         outcomes += 'H';
-        const h = p.head as RequestHead;
-        draft.view = {
-          method: h.method,
-          target: h.target,
-          targetForm: h.targetForm,
-          path: h.path,
-          query: h.query,
-          versionMinor: h.versionMinor,
-          headers: [...h.headers],
-          host: h.host,
-          keepAlive: h.keepAlive,
-          expect: h.expect,
-        };
+        draft.view = headView(p.head as RequestHead);
       } else if (r === Outcome.BODY) {
         if (p.bodyStart < pad || p.bodyEnd > end || p.bodyStart > p.bodyEnd) {
           throw new Error(`body range [${p.bodyStart}, ${p.bodyEnd}) outside the chunk`);

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../harness/cluster.ts';
 import { FindingKind, judge, reference } from '../../harness/fuzz/oracle.ts';
 import { BatchEnd, batchInput, Role, type BatchRequest, type BatchSpec } from '../../harness/fuzz/batch.ts';
-import { prng } from '../../harness/fuzz/mutator.ts';
+import { prng } from '../../harness/prng.ts';
 import { judgeBatch } from '../../harness/fuzz/batch-oracle.ts';
 import {
   DEFAULT_LIMIT_ENV,

@@ -6,19 +6,11 @@
 import { Buffer } from 'node:buffer';
 import { Outcome, RequestParser, type ParserLimits } from '../../src/http/request-parser.ts';
 import type { ProtocolErrorCode } from '../../src/http/errors.ts';
+import { headView, type HeadView } from '../../harness/parser/http-gen.ts';
 import { parserLimits } from '../../harness/parser/limits.ts';
 
-export interface ParsedMessage {
-  method: string;
-  target: string;
-  targetForm: string;
-  path: string;
-  query: string | null;
-  versionMinor: number;
-  headers: string[];
-  host: string;
-  keepAlive: boolean;
-  expect: string | null;
+/** The head as the generator's runs project it (harness/parser/http-gen.ts), plus framing and body. */
+export interface ParsedMessage extends HeadView {
   bodyKind: number;
   contentLength: number;
   body: string;
@@ -73,16 +65,7 @@ export function feed(bytes: Buffer, pieces: number[], limits: Partial<ParserLimi
         const h = parser.head;
         if (h === null) throw new Error('END without a head');
         result.messages.push({
-          method: h.method,
-          target: h.target,
-          targetForm: h.targetForm,
-          path: h.path,
-          query: h.query,
-          versionMinor: h.versionMinor,
-          headers: [...h.headers],
-          host: h.host,
-          keepAlive: h.keepAlive,
-          expect: h.expect,
+          ...headView(h),
           bodyKind: h.bodyKind,
           contentLength: h.contentLength,
           body: Buffer.concat(body).toString('latin1'),

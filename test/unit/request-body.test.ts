@@ -6,24 +6,13 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { IncomingBody, type BodyOwner } from '../../src/server/request-body.ts';
+import { prng } from '../../harness/prng.ts';
 
 const owner: BodyOwner = { bodyWanted() {}, bodyDrained() {} };
 
-/** A deterministic generator (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `total` bytes cut into pieces of up to `maxPiece`, each a window on a read of its own size. */
 function pieces(seed: number, total: number, maxPiece: number): { whole: Buffer; parts: Buffer[] } {
-  const next = random(seed);
+  const next = prng(seed);
   const whole = Buffer.alloc(total);
   for (let i = 0; i < total; i++) whole[i] = Math.floor(next() * 256);
   const parts: Buffer[] = [];
