@@ -9,8 +9,8 @@
  * Must not: run in `npm test`.
  */
 
-import autocannon from 'autocannon';
 import { MAIN, startCluster } from '../harness/cluster.ts';
+import { steadyGets } from '../harness/measure/traffic.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -43,14 +43,10 @@ async function measure(policy: 'rr' | 'none', scenario: Scenario): Promise<Row> 
     env: { SAMOVAR_WORKERS: WORKERS, SAMOVAR_CLUSTER_SCHEDULING_POLICY: policy },
   });
   try {
-    const result = await autocannon({
-      url: `http://127.0.0.1:${c.port}/`,
+    const result = await steadyGets(`http://127.0.0.1:${c.port}/`, {
       connections: scenario.connections,
-      duration: DURATION_S,
-      pipelining: 1,
-      method: 'GET',
+      durationS: DURATION_S,
       headers: scenario.headers,
-      timeout: 5,
     });
     // Each worker's share, from the requests its drain reports on shutdown.
     c.signal('SIGTERM');

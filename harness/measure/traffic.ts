@@ -58,14 +58,30 @@ export function normalTraffic(
  */
 export function steadyGets(
   url: string,
-  { connections, durationS, timeoutS = 5 }: { connections: number; durationS: number; timeoutS?: number },
+  options: {
+    connections: number;
+    durationS: number;
+    timeoutS?: number;
+    headers?: Record<string, string>;
+  },
 ): Promise<AutocannonResult> {
+  const { connections, durationS, timeoutS = 5, headers = {} } = options;
   return autocannon({
     url,
     connections,
     duration: durationS,
     pipelining: 1,
     method: 'GET',
+    headers,
     timeout: timeoutS,
   });
+}
+
+/** What failed in a run, the three ways a request can: all three 0 means none did. */
+export function failures(result: { errors: number; timeouts: number; non2xx: number }): {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+} {
+  return { errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx };
 }

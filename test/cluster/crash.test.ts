@@ -5,8 +5,8 @@
  */
 
 import type { EventEmitter } from 'node:events';
-import autocannon from 'autocannon';
 import { expect, it } from 'vitest';
+import { failures, steadyGets } from '../../harness/measure/traffic.ts';
 import { clustersPerTest } from '../support/clusters.ts';
 import { get, MAIN, sleep, startCluster } from '../../harness/cluster.ts';
 
@@ -19,13 +19,10 @@ it('respawns a killed worker within a second, failing only its own connections',
   const [victim, survivor] = c.liveWorkers() as [number, number];
   const victimSlot = c.events('ready', (l) => l.workerPid === victim)[0]?.slot;
 
-  const load = autocannon({
-    url: `http://127.0.0.1:${c.port}/`,
+  const load = steadyGets(`http://127.0.0.1:${c.port}/`, {
     connections: CONNECTIONS,
-    duration: 5,
-    pipelining: 1,
-    method: 'GET',
-    timeout: 3,
+    durationS: 5,
+    timeoutS: 3,
   });
   // When each failure happened: they must all fall between the kill and the replacement.
   const errorTimes: number[] = [];
@@ -50,9 +47,7 @@ it('respawns a killed worker within a second, failing only its own connections',
       readyMs,
       failed,
       victimConnections: exit.openConnections,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      non2xx: result.non2xx,
+      ...failures(result),
     }),
   );
   expect(exit).toMatchObject({ reason: 'crash', signal: 'SIGKILL' });

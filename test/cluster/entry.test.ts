@@ -13,8 +13,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import { afterAll, describe, expect, it } from 'vitest';
+import { failures, steadyGets } from '../../harness/measure/traffic.ts';
 import { clustersPerTest } from '../support/clusters.ts';
 import { get, ROOT, sleep, startCluster } from '../../harness/cluster.ts';
 import type { Cluster } from '../../harness/cluster.ts';
@@ -67,17 +67,13 @@ describe('an application through samovar ENTRY', () => {
     expect(context.workerId).toBeGreaterThan(0);
 
     const url = `http://127.0.0.1:${c.port}/`;
-    const load = autocannon({ url, connections: 10, duration: 5, timeout: 5, pipelining: 1, method: 'GET' });
+    const load = steadyGets(url, { connections: 10, durationS: 5 });
     await sleep(1_000);
     write('app.mjs', nativeApp('v2', closeLog));
     c.signal('SIGHUP');
     await c.waitFor('reload', (l) => l.result === 'ok', { timeoutMs: 15_000 });
     const result = await load;
-    expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }).toEqual({
-      errors: 0,
-      timeouts: 0,
-      non2xx: 0,
-    });
+    expect(failures(result)).toEqual({ errors: 0, timeouts: 0, non2xx: 0 });
     expect((await get(c.port, '/')).body).toBe('v2');
 
     // Broken on disk: the replacement fails to import, the roll aborts, v2 keeps serving.

@@ -5,8 +5,8 @@
  * scheduling policies: the kernel's (the default) and the primary's round-robin.
  */
 
-import autocannon from 'autocannon';
 import { expect, it } from 'vitest';
+import { failures, steadyGets } from '../../harness/measure/traffic.ts';
 import { clustersPerTest } from '../support/clusters.ts';
 import { MAIN, sleep, startCluster } from '../../harness/cluster.ts';
 
@@ -24,14 +24,7 @@ it.each(['none', 'rr'])(
     const original = c.liveWorkers();
     expect(original).toHaveLength(2);
 
-    const load = autocannon({
-      url: `http://127.0.0.1:${c.port}/`,
-      connections: 50,
-      duration: 10,
-      pipelining: 1,
-      method: 'GET',
-      timeout: 5,
-    });
+    const load = steadyGets(`http://127.0.0.1:${c.port}/`, { connections: 50, durationS: 10 });
     await sleep(2_000);
     const firstHup = Date.now();
     c.signal('SIGHUP');
@@ -51,17 +44,13 @@ it.each(['none', 'rr'])(
       requests: result.requests.total,
       reqPerSec: result.requests.average,
       p99Ms: result.latency.p99,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      non2xx: result.non2xx,
+      ...failures(result),
       rollMs: [first.durationMs, second.durationMs],
       hupToOldGenerationGoneMs: [oldGone(firstHup, 1), oldGone(secondHup, 2)],
       drainMs: c.events('drained').map((l) => l.durationMs),
     };
     console.log(`rolling restart under load (${policy}):`, JSON.stringify(report));
-    expect(result.errors).toBe(0);
-    expect(result.timeouts).toBe(0);
-    expect(result.non2xx).toBe(0);
+    expect(failures(result)).toEqual({ errors: 0, timeouts: 0, non2xx: 0 });
     expect(result.requests.total).toBeGreaterThan(1_000);
     for (const pid of original) expect(replaced).toContain(pid);
     // Two rolls of two slots: four new workers, the last two serving now.
