@@ -17,6 +17,7 @@ import { createReadStream, stat } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, normalize } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { forkWorkers } from './lib/fork-workers.ts';
 
 const HELLO = Buffer.from('Hello, World!');
 const OK = Buffer.from('ok\n');
@@ -107,16 +108,7 @@ function serve(): void {
 }
 
 if (workers > 0 && cluster.isPrimary) {
-  for (let i = 0; i < workers; i++) cluster.fork();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-      setTimeout(() => process.exit(0), 2_000).unref();
-      cluster.on('exit', () => {
-        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      });
-    });
-  }
+  forkWorkers(workers, { graceMs: 2_000, signals: ['SIGTERM', 'SIGINT'] });
 } else {
   serve();
 }

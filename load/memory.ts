@@ -19,11 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { rssOf } from '../harness/measure/rss.ts';
-import { freePort, installCleanupHooks, spawnChild, stopAll, stopChild, waitReady } from './lib/processes.ts';
-import type { Child } from './lib/processes.ts';
+import { installCleanupHooks, listenOn, startOnFreePort, stopAll, stopChild } from './lib/processes.ts';
+import type { StartedServer } from './lib/processes.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-node-http.ts', import.meta.url));
 /** Connections opened at once: below the listen backlog (511), so no SYN is dropped. */
 const BATCH = 250;
@@ -53,33 +52,30 @@ function workerOf(primary: number): number {
   return pid;
 }
 
-async function start(id: Id): Promise<{ child: Child; port: number }> {
-  const port = await freePort();
-  const env =
+function start(id: Id): Promise<StartedServer> {
+  return startOnFreePort(id, (port) =>
     id === 'samovar'
       ? {
-          SAMOVAR_HOST: '127.0.0.1',
-          SAMOVAR_PORT: String(port),
-          SAMOVAR_WORKERS: '1',
-          SAMOVAR_LOG_LEVEL: 'warn',
-          SAMOVAR_METRICS_PORT: '0',
-          SAMOVAR_TIMEOUTS_IDLE_TIMEOUT_MS: IDLE_MS,
-          SAMOVAR_CONNECTIONS_MAX_CONNECTIONS: '20000',
+          argv: [process.execPath, 'src/main.ts'],
+          env: {
+            ...listenOn('SAMOVAR', port),
+            SAMOVAR_WORKERS: '1',
+            SAMOVAR_LOG_LEVEL: 'warn',
+            SAMOVAR_METRICS_PORT: '0',
+            SAMOVAR_TIMEOUTS_IDLE_TIMEOUT_MS: IDLE_MS,
+            SAMOVAR_CONNECTIONS_MAX_CONNECTIONS: '20000',
+          },
         }
       : {
-          BASELINE_HOST: '127.0.0.1',
-          BASELINE_PORT: String(port),
-          BASELINE_WORKERS: '1',
-          NODE_CLUSTER_SCHED_POLICY: 'none',
-          BASELINE_IDLE_MS: IDLE_MS,
-        };
-  const entry = id === 'samovar' ? 'src/main.ts' : BASELINE;
-  const child = spawnChild(id, [process.execPath, entry], {
-    env: { ...process.env, ...env },
-    cwd: REPO_ROOT,
-  });
-  await waitReady(child, port);
-  return { child, port };
+          argv: [process.execPath, BASELINE],
+          env: {
+            ...listenOn('BASELINE', port),
+            BASELINE_WORKERS: '1',
+            NODE_CLUSTER_SCHED_POLICY: 'none',
+            BASELINE_IDLE_MS: IDLE_MS,
+          },
+        },
+  );
 }
 
 /** One keep-alive connection that has made one `GET /` and had its full answer. */

@@ -14,6 +14,8 @@ import { pathToFileURL } from 'node:url';
 
 import { serve } from '@hono/node-server';
 
+import { forkWorkers } from './lib/fork-workers.ts';
+
 interface FetchApp {
   fetch(request: Request, ...rest: unknown[]): Response | Promise<Response>;
 }
@@ -45,14 +47,7 @@ async function serveApp(): Promise<void> {
 
 const workers = Number(process.env['PEER_WORKERS'] ?? 1);
 if (cluster.isPrimary) {
-  for (let i = 0; i < workers; i++) cluster.fork();
-  process.once('SIGTERM', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 1_500).unref();
-    cluster.on('exit', () => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-    });
-  });
+  forkWorkers(workers, { graceMs: 1_500 });
 } else {
   await serveApp();
 }

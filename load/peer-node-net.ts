@@ -11,6 +11,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
+import { forkWorkers } from './lib/fork-workers.ts';
 
 const ANSWER = Buffer.from(
   'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n\r\nHello, World!',
@@ -54,11 +55,7 @@ function serve(): void {
 
 const workers = Number(process.env['PEER_WORKERS'] ?? 1);
 if (cluster.isPrimary) {
-  for (let i = 0; i < workers; i++) cluster.fork();
-  process.once('SIGTERM', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 500).unref();
-  });
+  forkWorkers(workers, { graceMs: 500 });
 } else {
   serve();
 }

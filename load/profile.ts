@@ -20,15 +20,13 @@ import { startRun } from './lib/generators.ts';
 import { parseOptions } from './lib/options.ts';
 import {
   decidePinning,
-  freePort,
   installCleanupHooks,
-  spawnChild,
+  listenOn,
+  startOnFreePort,
   stopAll,
   stopChild,
-  waitReady,
 } from './lib/processes.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
@@ -116,29 +114,20 @@ async function main(): Promise<void> {
     new URL(`./results/profile-${new Date().toISOString().replace(/[:.]/g, '-')}/`, import.meta.url),
   );
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
   const extra = Object.fromEntries(
     flags.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
-  const env = {
-    ...process.env,
-    SAMOVAR_HOST: '127.0.0.1',
-    SAMOVAR_PORT: String(port),
-    SAMOVAR_WORKERS: '1',
-    SAMOVAR_LOG_LEVEL: 'warn',
-    SAMOVAR_METRICS_PORT: '0',
-    SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: '1000000000',
-    ...extra,
-  };
-  const argv = [
-    ...pinning.serverPrefix,
-    process.execPath,
-    '--cpu-prof',
-    `--cpu-prof-dir=${dir}`,
-    'src/main.ts',
-  ];
-  const server = spawnChild('samovar', argv, { env, cwd: REPO_ROOT });
-  await waitReady(server, port);
+  const { child: server, port } = await startOnFreePort('samovar', (port) => ({
+    argv: [...pinning.serverPrefix, process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/main.ts'],
+    env: {
+      ...listenOn('SAMOVAR', port),
+      SAMOVAR_WORKERS: '1',
+      SAMOVAR_LOG_LEVEL: 'warn',
+      SAMOVAR_METRICS_PORT: '0',
+      SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: '1000000000',
+      ...extra,
+    },
+  }));
   const run = startRun({
     tool: 'wrk',
     scenario,

@@ -20,18 +20,10 @@ import { parseArgs } from 'node:util';
 import { startRun, wrkVersion } from './lib/generators.ts';
 import type { Measurement } from './lib/generators.ts';
 import type { Scenario, Tool } from './lib/options.ts';
-import {
-  decidePinning,
-  freePort,
-  installCleanupHooks,
-  spawnChild,
-  stopAll,
-  waitReady,
-} from './lib/processes.ts';
+import { decidePinning, installCleanupHooks, listenOn, startOnFreePort, stopAll } from './lib/processes.ts';
 import type { Child, Pinning } from './lib/processes.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SAMOVAR_ENTRY = fileURLToPath(new URL('./static-samovar.ts', import.meta.url));
 const BASELINE_ENTRY = fileURLToPath(new URL('./static-baseline.ts', import.meta.url));
 
@@ -95,24 +87,22 @@ function scenario(file: (typeof FILES)[number], text: string): Scenario {
 }
 
 async function startServer(id: ServerId, root: string, pinning: Pinning): Promise<Server> {
-  const port = await freePort();
-  const env =
-    id === 'samovar'
-      ? {
-          SAMOVAR_HOST: '127.0.0.1',
-          SAMOVAR_PORT: String(port),
-          SAMOVAR_LOG_LEVEL: 'warn',
-          SAMOVAR_STATIC_ROOT: root,
-          // As in load:compare: node:http has no per-connection request cap, and autocannon
-          // mis-times requests across a server-side keep-alive close.
-          SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: '1000000000',
-        }
-      : { BASELINE_HOST: '127.0.0.1', BASELINE_PORT: String(port), BASELINE_ROOT: root };
   const entry = id === 'samovar' ? SAMOVAR_ENTRY : BASELINE_ENTRY;
-  const argv = [...pinning.serverPrefix, process.execPath, entry];
-  const child = spawnChild(id, argv, { env: { ...process.env, ...env }, cwd: REPO_ROOT });
-  await waitReady(child, port);
-  return { id, child, port };
+  const started = await startOnFreePort(id, (port) => ({
+    argv: [...pinning.serverPrefix, process.execPath, entry],
+    env:
+      id === 'samovar'
+        ? {
+            ...listenOn('SAMOVAR', port),
+            SAMOVAR_LOG_LEVEL: 'warn',
+            SAMOVAR_STATIC_ROOT: root,
+            // As in load:compare: node:http has no per-connection request cap, and autocannon
+            // mis-times requests across a server-side keep-alive close.
+            SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: '1000000000',
+          }
+        : { ...listenOn('BASELINE', port), BASELINE_ROOT: root },
+  }));
+  return { id, ...started };
 }
 
 /** Each server must send each file's exact bytes before it is measured. */

@@ -3,7 +3,8 @@
  * registered, so that one call (and the exit, SIGINT and SIGTERM hooks) ends them all by PID —
  * a load run must never leave a server or a load generator behind.
  *
- * Also: CPU pinning with `taskset`, a free loopback port, and readiness by polling `/healthz`.
+ * Also: CPU pinning with `taskset`, a free loopback port, readiness by polling `/healthz`, and
+ * the one way every lab script starts a server (startOnFreePort: free port, spawn, ready).
  * Must not: know about scenarios or results.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,10 @@ import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: the lab's servers start there, so `src/main.ts` and fixture paths resolve. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** How long a server may take from spawn to its first `200` on `/healthz`. */
 const READY_TIMEOUT_MS = 20_000;
@@ -250,3 +255,44 @@ export async function waitReady(child: Child, port: number): Promise<void> {
 }
 
 export { describeExit };
+
+/** A server a lab script started: its process and the loopback port it answers on. */
+export interface StartedServer {
+  readonly child: Child;
+  readonly port: number;
+}
+
+/** What a server is started with, once its port is known. */
+export interface ServerCommand {
+  readonly argv: readonly string[];
+  /** Variables on top of this process's environment. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts a server on a free loopback port — `command(port)` run from the repository root — and
+ * resolves once it answers `/healthz` (else throws with its last output).
+ */
+export async function startOnFreePort(
+  name: string,
+  command: (port: number) => ServerCommand,
+  options: { readonly discardStdout?: boolean } = {},
+): Promise<StartedServer> {
+  const port = await freePort();
+  const { argv, env } = command(port);
+  const child = spawnChild(name, argv, {
+    env: { ...process.env, ...env },
+    cwd: REPO_ROOT,
+    discardStdout: options.discardStdout ?? false,
+  });
+  await waitReady(child, port);
+  return { child, port };
+}
+
+/**
+ * Where a lab server listens, in its entry's variables (`SAMOVAR_HOST`/`SAMOVAR_PORT`, the
+ * baselines' `BASELINE_…`, the peers' `PEER_…`): 127.0.0.1 and `port`.
+ */
+export function listenOn(prefix: 'SAMOVAR' | 'BASELINE' | 'PEER', port: number): Record<string, string> {
+  return { [`${prefix}_HOST`]: '127.0.0.1', [`${prefix}_PORT`]: String(port) };
+}

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { CompareOptions, Scenario } from './options.ts';
 import type { Child, Pinning } from './processes.ts';
-import { freePort, httpRequest, spawnChild, waitReady } from './processes.ts';
+import { httpRequest, listenOn, startOnFreePort } from './processes.ts';
+import type { ServerCommand } from './processes.ts';
 import type { ServerId } from './report.ts';
 
 const BASELINE = fileURLToPath(new URL('../baseline-node-http.ts', import.meta.url));
@@ -36,7 +37,6 @@ const SAMOVAR_PEERS: ReadonlySet<ServerId> = new Set([
   'samovar-fetch',
   'samovar-hono',
 ]);
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The installed nginx's version, or `null` when there is none. */
 export function nginxVersion(): string | null {
@@ -102,8 +102,7 @@ const NO_REQUEST_CAP = '1000000000';
 
 function samovarEnv(options: CompareOptions, port: number): Record<string, string> {
   return {
-    SAMOVAR_HOST: '127.0.0.1',
-    SAMOVAR_PORT: String(port),
+    ...listenOn('SAMOVAR', port),
     // `info` keeps the access log at its default (on); `warn` turns it off with every info line.
     SAMOVAR_LOG_LEVEL: options.accessLog === 'on' ? 'info' : 'warn',
     SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: NO_REQUEST_CAP,
@@ -123,11 +122,7 @@ export interface PeerSetup {
   readonly scratch: string;
 }
 
-function peerCommand(
-  id: ServerId,
-  setup: PeerSetup,
-  port: number,
-): { argv: string[]; env: Record<string, string> } {
+function peerCommand(id: ServerId, setup: PeerSetup, port: number): ServerCommand {
   const { options, staticRoot } = setup;
   const workers = String(options.workers);
   const node = (entry: string): string[] => [process.execPath, entry];
@@ -141,8 +136,7 @@ function peerCommand(
       return {
         argv: node(BASELINE),
         env: {
-          BASELINE_HOST: '127.0.0.1',
-          BASELINE_PORT: String(port),
+          ...listenOn('BASELINE', port),
           BASELINE_WORKERS: workers,
           BASELINE_STATIC_ROOT: staticRoot,
           // node:cluster's best policy for it, and Samovar's default: the kernel spreads
@@ -162,8 +156,7 @@ function peerCommand(
       return {
         argv: node(HONO_NODE),
         env: {
-          PEER_HOST: '127.0.0.1',
-          PEER_PORT: String(port),
+          ...listenOn('PEER', port),
           PEER_WORKERS: workers,
           PEER_APP: FIXTURES[id],
           NODE_CLUSTER_SCHED_POLICY: 'none',
@@ -172,12 +165,7 @@ function peerCommand(
     case 'node-net':
       return {
         argv: node(NODE_NET),
-        env: {
-          PEER_HOST: '127.0.0.1',
-          PEER_PORT: String(port),
-          PEER_WORKERS: workers,
-          NODE_CLUSTER_SCHED_POLICY: 'none',
-        },
+        env: { ...listenOn('PEER', port), PEER_WORKERS: workers, NODE_CLUSTER_SCHED_POLICY: 'none' },
       };
     case 'nginx': {
       const prefix = join(setup.scratch, 'nginx');
@@ -191,15 +179,20 @@ function peerCommand(
 
 /** Starts one peer and resolves once its `/healthz` answers 200. */
 export async function startServer(id: ServerId, setup: PeerSetup): Promise<RunningServer> {
-  const port = await freePort();
-  const { argv: command, env } = peerCommand(id, setup, port);
-  const argv = [...setup.pinning.serverPrefix, ...command];
+  let command: ServerCommand = { argv: [], env: {} };
   // With the access log on, Samovar writes a line per request: to /dev/null, not to this
   // process, whose reading them would cost a core's worth of CPU outside the pinning.
   const discardStdout = SAMOVAR_PEERS.has(id) && setup.options.accessLog === 'on';
-  const child = spawnChild(id, argv, { env: { ...process.env, ...env }, cwd: REPO_ROOT, discardStdout });
-  await waitReady(child, port);
-  return { id, child, port, argv, env };
+  const started = await startOnFreePort(
+    id,
+    (port) => {
+      const peer = peerCommand(id, setup, port);
+      command = { argv: [...setup.pinning.serverPrefix, ...peer.argv], env: peer.env };
+      return command;
+    },
+    { discardStdout },
+  );
+  return { id, ...started, ...command };
 }
 
 export interface Preflight {
