@@ -36,6 +36,7 @@ export type LifecycleEvent =
   | 'shutdown'
   | 'signal'
   | 'log-level'
+  | 'tls'
   | 'error';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined | object>>;

@@ -12,6 +12,7 @@
 import type { Config } from '../config/index.ts';
 import type { LogLevel } from '../log/index.ts';
 import type { MetricSnapshot } from '../metrics/index.ts';
+import type { TicketKeyList, TlsMaterial } from '../tls/index.ts';
 import type { DrainResult } from '../server/index.ts';
 
 /** Bumped only on an incompatible change of an existing message. */
@@ -64,6 +65,23 @@ export interface StartMessage extends Envelope<'start'> {
   readonly slot: number;
   readonly generation: number;
   readonly config: Config;
+  /** With `tls.cert` set: the material the primary checked and the ticket keys it owns. */
+  readonly tls?: TlsHandoff | null;
+}
+
+/** What a TLS worker is given by the primary (cluster/tls-owner.ts): PEM text and base64 keys. */
+export interface TlsHandoff {
+  readonly material: TlsMaterial;
+  readonly ticketKeys: TicketKeyList;
+}
+
+/**
+ * Renewed material (SIGHUP) or a rotated ticket-key ring; either may be null (unchanged). Applied
+ * in place: handshakes from then on use it, open connections keep what they have.
+ */
+export interface TlsMessage extends Envelope<'tls'> {
+  readonly material: TlsMaterial | null;
+  readonly ticketKeys: TicketKeyList | null;
 }
 
 /** The cluster's health changed: what `/readyz` answers from now on. */
@@ -90,7 +108,8 @@ export interface LogLevelMessage extends Envelope<'log-level'> {
   readonly level: LogLevel;
 }
 
-export type PrimaryMessage = StartMessage | HealthMessage | DrainMessage | ScrapeMessage | LogLevelMessage;
+export type PrimaryMessage =
+  StartMessage | HealthMessage | DrainMessage | ScrapeMessage | LogLevelMessage | TlsMessage;
 
 // ---- worker → primary ----------------------------------------------------------------------
 
@@ -169,7 +188,14 @@ const WORKER_TYPES: ReadonlySet<string> = new Set([
   'failed',
   'metrics',
 ]);
-const PRIMARY_TYPES: ReadonlySet<string> = new Set(['start', 'health', 'drain', 'scrape', 'log-level']);
+const PRIMARY_TYPES: ReadonlySet<string> = new Set([
+  'start',
+  'health',
+  'drain',
+  'scrape',
+  'log-level',
+  'tls',
+]);
 
 function isEnvelope(value: unknown, types: ReadonlySet<string>): boolean {
   if (typeof value !== 'object' || value === null) return false;

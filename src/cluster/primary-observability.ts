@@ -11,6 +11,7 @@ import type { Config } from '../config/index.ts';
 import type { LogLevel } from '../log/index.ts';
 import { ClusterAggregate, PrimaryMetrics } from '../metrics/index.ts';
 import type { Readiness } from './health.ts';
+import type { CertificateFacts } from '../tls/index.ts';
 import type { ClusterLogger } from './lifecycle-log.ts';
 import { isRestart, message, RESTART_REASONS } from './messages.ts';
 import type { MetricsMessage, PrimaryMessage, RetireReason } from './messages.ts';
@@ -36,6 +37,8 @@ export interface ObservedPrimary {
   liveWorkers(): Iterable<WorkerRecord>;
   send(w: WorkerRecord, m: PrimaryMessage): void;
   readiness(): Readiness;
+  /** The served TLS certificate, or null (TLS off). */
+  tlsCertificate?(): CertificateFacts | null;
 }
 
 export class PrimaryObservability implements MetricsHost {
@@ -49,6 +52,7 @@ export class PrimaryObservability implements MetricsHost {
     reloadResults: Object.values(ReloadResult),
     workers: () => this.workerCounts(),
     logDropped: () => this.logger.dropped(),
+    certificate: () => this.primary.tlsCertificate?.() ?? null,
   });
   /** The level everyone logs at now: the configuration's, until SIGUSR2 or the admin path. */
   logLevel: LogLevel;

@@ -31,6 +31,9 @@ import { createSlot, createWorkerRecord, overdue, recycleCause, workerFields, Wo
 import type { Slot, WorkerRecord } from './slots.ts';
 import { KILL_MARGIN_MS, Shutdown } from './shutdown.ts';
 import { workerExecArgv } from './exec-argv.ts';
+import { TlsOwner } from './tls-owner.ts';
+import type { CertificateFacts } from '../tls/index.ts';
+import { EX_CONFIG } from '../config/index.ts';
 
 /** How often the loop wakes to check deadlines (ready, hang, backoff, drain). */
 const TICK_MS = 100;
@@ -67,10 +70,14 @@ export class Primary implements RollHost, ObservedPrimary {
   /** Whether any worker ever became ready: before that, an entry that cannot load ends the run. */
   private everReady = false;
 
+  /** The certificate workers serve and the ticket keys they share; null without TLS. */
+  private tls: TlsOwner | null = null;
+
   constructor(config: Config, options: PrimaryOptions) {
     this.config = config;
     this.wanted = config.workers;
     this.options = options;
+    this.tls = this.ownTls(config, true);
     this.observe = new PrimaryObservability(this, this.logger);
   }
 
@@ -155,7 +162,15 @@ export class Primary implements RollHost, ObservedPrimary {
       case 'hello':
         // Told to drain before it could listen (the message may have beaten its IPC listener).
         if (w.retireReason !== null) return this.retire(w, w.retireReason, true);
-        this.send(w, message('start', { slot: w.slot, generation: w.generation, config: w.config }));
+        this.send(
+          w,
+          message('start', {
+            slot: w.slot,
+            generation: w.generation,
+            config: w.config,
+            tls: this.tls?.handoff() ?? null,
+          }),
+        );
         this.observe.welcome(w);
         // The cluster's view now, so its `/readyz` is right from its first request.
         this.send(w, this.healthMessage());
@@ -227,6 +242,7 @@ export class Primary implements RollHost, ObservedPrimary {
   // ---- reconcile -----------------------------------------------------------------------------
 
   private reconcile(now: number): void {
+    this.rotateTicketKeys(now);
     for (const w of this.workers.values()) this.checkDeadlines(w, now);
     for (const slot of this.slots) this.checkSlot(slot, now);
     this.resize();
@@ -394,6 +410,7 @@ export class Primary implements RollHost, ObservedPrimary {
     if (config === null) return this.observe.reloaded(ReloadResult.INVALID);
     const previous = { config: this.config, generation: this.generation, wanted: this.wanted };
     this.config = config;
+    this.renewTls(config);
     this.generation = ++this.lastGeneration;
     this.wanted = config.workers;
     const run: ReloadRun = { previous, generation: this.generation, startedAt: now, replaced: 0 };
@@ -409,6 +426,9 @@ export class Primary implements RollHost, ObservedPrimary {
       this.config = run.previous.config;
       this.generation = run.previous.generation;
       this.wanted = run.previous.wanted;
+      // A certificate renewed by this reload stays (it is live in every worker); TLS turned off
+      // by it comes back with the configuration.
+      if (this.tls === null && this.config.tls.cert !== '') this.tls = this.ownTls(this.config, false);
       // Slots already rolled to the aborted generation go back too, through the same ready-gated
       // path: afterwards every worker runs the previous code and configuration.
       for (const slot of this.slots)
@@ -450,6 +470,55 @@ export class Primary implements RollHost, ObservedPrimary {
   /** The cluster's readiness, as the metrics port answers `/readyz`. */
   readiness(): Readiness {
     return readiness(this.healthMessage(), false);
+  }
+
+  // ---- TLS -----------------------------------------------------------------------------------
+
+  /**
+   * The TLS owner for `config`: null without TLS. The files were checked by the configuration a
+   * moment ago; if they changed since and no longer serve, that is exit 78 at start, and the
+   * running material stays on a reload.
+   */
+  private ownTls(config: Config, starting: boolean): TlsOwner | null {
+    const owned = TlsOwner.create(config, this.logger);
+    if (owned === null || owned instanceof TlsOwner) return owned;
+    const problems = owned.map((p) => `tls.${p.field}: ${p.problem}`).join('; ');
+    this.log(starting ? 'fatal' : 'error', 'tls', `cannot serve TLS: ${problems}`);
+    if (starting) process.exit(EX_CONFIG);
+    return this.tls;
+  }
+
+  /**
+   * SIGHUP with an accepted configuration: a renewed pair reaches every live worker now, in
+   * place (setSecureContext: no request fails, no connection drops), before the roll starts.
+   */
+  private renewTls(config: Config): void {
+    if (config.tls.cert === '') {
+      this.tls = null;
+      return;
+    }
+    if (this.tls === null) {
+      this.tls = this.ownTls(config, false);
+      return;
+    }
+    const material = this.tls.reload(config, this.logger);
+    if (material === null) return;
+    const m = message('tls', { material, ticketKeys: null });
+    for (const w of this.workers.values()) this.send(w, m);
+  }
+
+  /** Every `tls.ticketRotationMs`: previous ← current ← next ← fresh, told to every worker. */
+  private rotateTicketKeys(now: number): void {
+    const keys = this.tls?.rotateIfDue(now) ?? null;
+    if (keys === null) return;
+    const m = message('tls', { material: null, ticketKeys: keys });
+    for (const w of this.workers.values()) this.send(w, m);
+    this.log('debug', 'tls', 'session-ticket keys rotated', { workers: this.workers.size });
+  }
+
+  /** The served certificate's facts (samovar_tls_certificate_expiry_seconds), or null. */
+  tlsCertificate(): CertificateFacts | null {
+    return this.tls?.facts ?? null;
   }
 
   /** Tells every worker when the health or the ready count changed. */

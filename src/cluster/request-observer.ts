@@ -67,6 +67,7 @@ export class RequestObserver {
       durationMs: roundMs(ms),
       remote: req.remoteAddress,
       userAgent: req.get('user-agent'),
+      tls: req.tls,
       outcome: res.outcome,
     });
   }

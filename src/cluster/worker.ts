@@ -28,6 +28,8 @@ import { isPrimaryMessage, message, RetireReason } from './messages.ts';
 import type { DrainMessage, HealthMessage, PrimaryMessage, StartMessage, WorkerMessage } from './messages.ts';
 import { RequestObserver } from './request-observer.ts';
 import { onWorkerSignals } from './signals.ts';
+import type { TlsHandoff, TlsMessage } from './messages.ts';
+import { engineTls, plainServer, withHsts } from './worker-tls.ts';
 
 /** perf_hooks samples the loop this often; 10 ms sees a 20 ms stall and costs nothing. */
 const LAG_RESOLUTION_MS = 10;
@@ -65,6 +67,10 @@ const logger = createClusterLogger('worker', { workerId: WORKER_ID });
 class WorkerProcess {
   private readonly createApp: AppFactory;
   private server: Server | null = null;
+  /** The plain-HTTP listener beside the TLS one (`tls.httpPort`), or null. */
+  private plain: Server | null = null;
+  /** What the primary gave for TLS (material, ticket keys), kept current by `tls` messages. */
+  private tls: TlsHandoff | null = null;
   private app: WorkerApp | null = null;
   private config: Config | null = null;
   private metrics: WorkerMetrics | null = null;
@@ -107,12 +113,15 @@ class WorkerProcess {
         return;
       case 'log-level':
         return setLogLevel(m.level);
+      case 'tls':
+        return this.applyTls(m);
     }
   }
 
   private async start(m: StartMessage): Promise<void> {
     if (this.config !== null) return;
     this.config = m.config;
+    this.tls ??= m.tls ?? null;
     logger.setLevel(m.config.log.level);
     // With `block`, a worker waiting for a stalled log reader still tells the primary it lives:
     // it is doing what it was configured to do, and a replacement would only wait too.
@@ -123,8 +132,12 @@ class WorkerProcess {
     const app: WorkerApp = typeof made === 'function' ? { handler: made, close: noClose } : made;
     this.app = app;
     if (this.draining) return;
-    this.server = createServer(this.wrap(app.handler, m.config), this.serverOptions(m.config));
+    const handler = this.wrap(app.handler, m.config);
+    const options = this.serverOptions(m.config);
+    this.server = createServer(withHsts(handler, m.config), options);
+    this.plain = plainServer(m.config, handler, options);
     const address = await this.server.listen();
+    await this.plain?.listen();
     if (this.draining) return;
     this.lag.enable();
     this.metrics?.start();
@@ -148,7 +161,28 @@ class WorkerProcess {
     const onAcceptError = (code: string, pauseMs: number): void =>
       logger.log('warn', 'error', 'accept failed; pausing', { code, pauseMs });
     const requestIds = new RequestIds(WORKER_ID);
-    return { ...config, onResponse, onError, onProtocolError, onAcceptError, requestIds };
+    const tls = engineTls(config, this.tls);
+    return { ...config, tls, onResponse, onError, onProtocolError, onAcceptError, requestIds };
+  }
+
+  /**
+   * Renewed material or rotated ticket keys from the primary, applied in place: handshakes from
+   * now on use them, open connections keep theirs. Before the server exists, kept for it.
+   */
+  private applyTls(m: TlsMessage): void {
+    const current = this.tls;
+    if (current !== null)
+      this.tls = { material: m.material ?? current.material, ticketKeys: m.ticketKeys ?? current.ticketKeys };
+    const server = this.server;
+    if (server?.tls == null) return;
+    try {
+      if (m.material !== null) server.setTlsMaterial(m.material);
+      if (m.ticketKeys !== null) server.setTicketKeys(m.ticketKeys);
+    } catch (error) {
+      logger.log('error', 'tls', 'renewed TLS material refused; serving the previous one', {
+        error: String(error),
+      });
+    }
   }
 
   /**
@@ -253,18 +287,27 @@ class WorkerProcess {
       acceptPaused: acceptGuard.shed,
       logDropped: logger.dropped(),
     };
+    const plain = this.plain;
+    const tls = server.tls?.stats;
     return {
       open: this.openConnections(),
-      accepted: server.stats.accepted,
-      closed: server.stats.closed,
+      accepted: server.stats.accepted + (plain?.stats.accepted ?? 0),
+      closed: plain === null ? server.stats.closed : addCounts(server.stats.closed, plain.stats.closed),
       guards,
+      ...(tls === undefined
+        ? {}
+        : { tls: { completed: tls.completed, resumed: tls.resumed, failed: tls.failed } }),
     };
   }
 
   private openConnections(): number {
-    if (this.server === null) return 0;
-    const c = this.server.connectionCounts();
-    return c.new + c.active + c.idle + c.linger;
+    let open = 0;
+    for (const server of [this.server, this.plain]) {
+      if (server === null) continue;
+      const c = server.connectionCounts();
+      open += c.new + c.active + c.idle + c.linger + (server.tls?.stats.inProgress ?? 0);
+    }
+    return open;
   }
 
   private drain(m: DrainMessage): void {
@@ -276,9 +319,12 @@ class WorkerProcess {
       const nothing = { requests: this.requests, open: 0, idle: 0, cut: 0, durationMs: 0 };
       return this.exitAfter(message('drained', nothing));
     }
+    const drainOptions = { graceMs: m.graceMs, timeoutMs: m.deadlineMs };
+    void this.plain?.drain(drainOptions);
     server
-      .drain({ graceMs: m.graceMs, timeoutMs: m.deadlineMs })
+      .drain(drainOptions)
       .then(async (result) => {
+        if (this.plain !== null) await this.plain.drain(drainOptions);
         await this.closeApp(m, started);
         const durationMs = Date.now() - started;
         await this.pushMetrics(0, true);
@@ -372,6 +418,15 @@ function sendAndWait(m: WorkerMessage): Promise<void> {
 }
 
 function ignoreError(): void {}
+
+function addCounts(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const sum: Record<string, number> = { ...a };
+  for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
+  return sum;
+}
 
 function noClose(): Promise<null> {
   return Promise.resolve(null);

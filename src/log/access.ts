@@ -1,7 +1,8 @@
 /**
  * The access log: one `info` line per answered request (or one in N, sampled), with
  * `event: "access"`, `reqId`, `method`, `path`, `route`, `status`, `bytes` (response body),
- * `reqBytes` (request body), `durationMs`, `remote` and `userAgent`.
+ * `reqBytes` (request body), `durationMs`, `remote` and `userAgent`, and over TLS a `tls` object
+ * (`protocol`, `cipher`, `sni`, `resumed`, and `clientSubject` for a verified client certificate).
  *
  * The line is the same JSON pino writes (`level`, `time`, the logger's bindings — `pid`, `role`,
  * `workerId` — then the fields and `msg`) and goes to the same destination, so it is ordered and
@@ -39,6 +40,19 @@ export interface AccessRecord {
   readonly durationMs: number;
   readonly remote: string;
   readonly userAgent: string | undefined;
+  /** Over TLS: what the handshake negotiated (written as a `tls` object); absent over plain HTTP. */
+  readonly tls?: AccessTls | null;
+}
+
+/** The TLS facts of an access line (read lazily from the connection by the caller). */
+export interface AccessTls {
+  readonly protocol: string;
+  readonly cipher: string;
+  /** SNI server name, '' when none was sent. */
+  readonly servername: string;
+  readonly resumed: boolean;
+  /** The verified client certificate's subject, '' when none. */
+  readonly clientSubject: string;
 }
 
 export class AccessLog {
@@ -97,9 +111,26 @@ export class AccessLog {
         ',"remote":' +
         jsonString(r.remote) +
         ua +
+        (r.tls == null ? '' : tlsFields(r.tls)) +
         ',"msg":"request"}\n',
     );
   }
+}
+
+function tlsFields(t: AccessTls): string {
+  const client = t.clientSubject === '' ? '' : ',"clientSubject":' + JSON.stringify(t.clientSubject);
+  return (
+    ',"tls":{"protocol":' +
+    jsonString(t.protocol) +
+    ',"cipher":' +
+    jsonString(t.cipher) +
+    ',"sni":' +
+    jsonString(t.servername) +
+    ',"resumed":' +
+    t.resumed +
+    client +
+    '}'
+  );
 }
 
 /**

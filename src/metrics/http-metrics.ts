@@ -16,6 +16,8 @@
 import { BODY_BUCKETS_BYTES, DURATION_BUCKETS_S } from './buckets.ts';
 import { CounterByLabel, CounterFamily, HistogramFamily, computedFamily } from './family.ts';
 import type { CounterCell, FamilySnapshot, HistogramCell, Sample } from './family.ts';
+import { tlsFamilies } from './tls-metrics.ts';
+import type { TlsCounts } from './tls-metrics.ts';
 
 /** RFC 9110 §9 methods plus PATCH (RFC 5789); anything else is `_OTHER`. */
 export const METHODS = [
@@ -43,6 +45,8 @@ export interface ConnectionCounts {
   readonly closed: Readonly<Record<string, number>>;
   /** What the worker's defences refused or lost; absent in a process without them. */
   readonly guards?: GuardCounts;
+  /** The TLS layer's handshake counters; absent without TLS. */
+  readonly tls?: TlsCounts;
 }
 
 /** Counts kept inside a worker by its defences, exported so an operator can see them. */
@@ -178,6 +182,7 @@ export class HttpMetrics {
       const counts = this.connections();
       families.push(...connectionFamilies(counts));
       if (counts.guards !== undefined) families.push(...guardFamilies(counts.guards));
+      if (counts.tls !== undefined) families.push(...tlsFamilies(counts.tls));
     }
     return families;
   }

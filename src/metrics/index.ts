@@ -20,3 +20,4 @@ export { PROMETHEUS_CONTENT_TYPE, renderFamilies } from './exposition.ts';
 export { Policy, policyOf, WORKER_LABEL } from './policy.ts';
 export { PrimaryMetrics, type PrimarySource } from './primary-metrics.ts';
 export { DURATION_BUCKETS_S, BODY_BUCKETS_BYTES, LAG_BUCKETS_S, SCRAPE_BUCKETS_S } from './buckets.ts';
+export type { TlsCounts, CertificateGauge } from './tls-metrics.ts';

@@ -12,6 +12,8 @@ import { computedFamily, CounterByLabel, CounterFamily, HistogramFamily } from '
 import type { CounterCell, FamilySnapshot, HistogramCell } from './family.ts';
 import { logLinesDropped } from './http-metrics.ts';
 import { ProcessMetrics } from './process-metrics.ts';
+import { certificateFamily } from './tls-metrics.ts';
+import type { CertificateGauge } from './tls-metrics.ts';
 
 /** What the primary's metrics are told once, and read at each snapshot. */
 export interface PrimarySource {
@@ -25,6 +27,8 @@ export interface PrimarySource {
   workers(): Readonly<Record<string, number>>;
   /** The primary's own dropped log lines so far. */
   logDropped(): number;
+  /** The served certificate, with TLS on (`samovar_tls_certificate_expiry_seconds`). */
+  certificate?(): CertificateGauge | null;
 }
 
 export class PrimaryMetrics {
@@ -95,6 +99,7 @@ export class PrimaryMetrics {
       this.scrapeErrors.snapshot(),
       this.scrapeDuration.snapshot(),
       logLinesDropped(this.source.logDropped()),
+      ...certificateFamily(this.source.certificate?.() ?? null),
     ];
   }
 }

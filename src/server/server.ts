@@ -178,10 +178,7 @@ export class Server implements ConnectionContext, TlsHost {
 
   /** A TLS handshake finished (tls-listener.ts): the decrypted socket becomes a connection. */
   admit(socket: TLSSocket): void {
-    if (this.draining) {
-      this.stats.closed[CloseReason.DRAIN]++;
-      return void socket.destroy();
-    }
+    // Draining too: a handshake that was under way gets the grace of a new connection (drain).
     new Connection(socket, this);
   }
 
@@ -311,12 +308,23 @@ export class Server implements ConnectionContext, TlsHost {
     this.draining = true;
     this.drainGraceMs = graceMs;
     this.listener.close();
-    this.tls?.abortHandshakes();
+    const tls = this.tls;
+    // A TLS handshake under way finishes and becomes a new connection, with the same grace as
+    // one accepted just before the drain: cutting it would fail a client the roll promised not to.
+    const handshakes = tls === null ? 0 : tls.stats.inProgress;
     const counts = this.registry.counts;
-    const result: DrainResult = { open: this.registry.size, idle: counts.idle + counts.new, cut: 0 };
+    const result: DrainResult = {
+      open: this.registry.size + handshakes,
+      idle: counts.idle + counts.new + handshakes,
+      cut: 0,
+    };
     for (const conn of this.registry.snapshot()) conn.drainStarted();
+    const finished = (): boolean => this.registry.size === 0 && (tls === null || tls.stats.inProgress === 0);
     return new Promise((resolve) => {
+      let ended = false;
       const done = (): void => {
+        if (ended || !finished()) return;
+        ended = true;
         clearTimeout(deadline);
         this.stopClock();
         for (const socket of this.refused) socket.destroy();
@@ -325,10 +333,13 @@ export class Server implements ConnectionContext, TlsHost {
       const deadline = setTimeout(() => {
         // A lingering connection has already delivered its last answer: ending it cuts nothing.
         result.cut = this.registry.size - this.registry.counts.linger;
+        tls?.abortHandshakes();
         for (const conn of this.registry.snapshot()) conn.cut(CloseReason.DRAIN);
+        done();
       }, timeoutMs);
-      if (this.registry.size === 0) return done();
       this.registry.onEmpty = done;
+      if (tls !== null) tls.onIdle = done;
+      done();
     });
   }
 

@@ -73,6 +73,8 @@ export class TlsListener {
   readonly stats = new HandshakeStats();
   /** Whether tickets open with the whole ring (true) or only the current key (Node without the hook). */
   ringMode = false;
+  /** Called whenever the last handshake under way ends (a drain waits for it). */
+  onIdle: (() => void) | null = null;
   private readonly options: ServerTlsOptions;
   private readonly host: TlsHost;
   private readonly server: tls.Server;
@@ -131,7 +133,7 @@ export class TlsListener {
     if (!this.ringMode) this.server.setTicketKeys(this.keys.current());
   }
 
-  /** Draining: handshakes still under way will never carry a request here; close them. */
+  /** The drain's deadline: handshakes still under way are closed with the connections. */
   abortHandshakes(): void {
     for (const raw of [...this.pending]) {
       this.finish(raw);
@@ -194,6 +196,8 @@ export class TlsListener {
     if (timer != null) clearTimeout(timer);
     raw[PENDING] = null;
     this.stats.inProgress--;
+    // After the caller has admitted or counted the socket: a drain then sees it in the registry.
+    if (this.stats.inProgress === 0 && this.onIdle !== null) queueMicrotask(this.onIdle);
     return true;
   }
 
