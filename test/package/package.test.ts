@@ -30,6 +30,7 @@ import { writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkHonoExample, checkNativeExample } from '../support/examples.ts';
 import { ROOT } from '../../harness/cluster.ts';
 import type { Cluster } from '../../harness/cluster.ts';
 import { run } from '../system/docker/run.ts';
@@ -238,32 +239,13 @@ describe('the installed samovar command', () => {
 
   it('serves examples/native as it is: Router, path parameter, JSON echo, HttpError, server-sent events', async () => {
     const cluster = await serveWith({ cwd: consumer, entry: 'examples/native/app.ts' });
-    expect(await (await get(cluster, '/')).text()).toBe('Hello from a native Samovar app\n');
-    expect(await (await get(cluster, '/greet/tea')).json()).toEqual({ hello: 'tea' });
-    const echo = await get(cluster, '/echo', { method: 'POST', body: '{"cups":2}' });
-    expect(await echo.json()).toEqual({ echo: { cups: 2 } });
-    expect((await get(cluster, '/teapot')).status).toBe(418);
-    const events = await get(cluster, '/ticks');
-    expect(events.headers.get('content-type')).toBe('text/event-stream');
-    expect((await events.text()).match(/^event: tick$/gm)).toHaveLength(3);
+    await checkNativeExample(cluster.port);
     await stop(cluster);
   });
 
   it('serves examples/hono as it is: text, JSON echo, path parameter, server-sent events', async () => {
     const cluster = await serveWith({ cwd: join(consumer, 'examples/hono'), entry: 'app.ts' });
-    expect(await (await get(cluster, '/')).text()).toBe('Hello from Hono on Samovar\n');
-    const echo = await get(cluster, '/echo', {
-      method: 'POST',
-      body: '{"cups":2}',
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(await echo.json()).toEqual({ echo: { cups: 2 } });
-    expect(await (await get(cluster, '/users/42')).json()).toEqual({ id: '42' });
-    const events = await get(cluster, '/events');
-    expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const text = await events.text();
-    expect(text.match(/^event: tick$/gm)).toHaveLength(3);
-    expect(text).toContain('data: {"n":3}');
+    await checkHonoExample(cluster.port);
     await stop(cluster);
   });
 });
