@@ -77,7 +77,6 @@ export class Primary implements RollHost, ObservedPrimary {
     this.config = config;
     this.wanted = config.workers;
     this.options = options;
-    this.tls = this.ownTls(config, true);
     this.observe = new PrimaryObservability(this, this.logger);
   }
 
@@ -87,6 +86,8 @@ export class Primary implements RollHost, ObservedPrimary {
       this.config.cluster.schedulingPolicy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     cluster.setupPrimary({});
     installFatalHandlers(this.logger.pino);
+    // Before any fork: every worker's start message carries the material and the ticket keys.
+    this.tls = this.ownTls(this.config, true);
     onPrimarySignals((command, signal) => this.enqueue({ kind: 'command', command, signal }));
     setInterval(() => this.enqueue({ kind: 'tick' }), TICK_MS);
     const { host, port, workers } = this.config;
