@@ -13,6 +13,7 @@ import { request } from 'node:http';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { onLines } from './lines.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const MAIN = 'src/main.ts';
@@ -57,14 +58,18 @@ export class Cluster {
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
   readonly exited: Promise<void>;
-  private buffer = '';
   private waiters: (() => void)[] = [];
 
   /** `stdout`: where the log is read, when it is not the child's own (a FIFO's reader). */
   constructor(child: ChildProcess, port: number, stdout: Readable | null = child.stdout) {
     this.child = child;
     this.port = port;
-    stdout?.setEncoding('utf8').on('data', (chunk: string) => this.onData(chunk));
+    if (stdout !== null) {
+      const onLine = (text: string): void => {
+        if (text.startsWith('{')) this.lines.push(JSON.parse(text) as LogLine);
+      };
+      onLines(stdout, onLine, () => this.wake());
+    }
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
@@ -78,18 +83,6 @@ export class Cluster {
 
   get pid(): number {
     return this.child.pid ?? -1;
-  }
-
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl = this.buffer.indexOf('\n');
-    while (nl >= 0) {
-      const text = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      if (text.startsWith('{')) this.lines.push(JSON.parse(text) as LogLine);
-      nl = this.buffer.indexOf('\n');
-    }
-    this.wake();
   }
 
   private wake(): void {
