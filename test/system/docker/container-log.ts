@@ -6,6 +6,7 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
+import { onLines } from '../../../harness/lines.ts';
 import type { Engine } from './engine.ts';
 
 export interface LogLine {
@@ -19,13 +20,12 @@ export class ContainerLog {
   readonly lines: LogLine[] = [];
   readonly other: string[] = [];
   private readonly child: ChildProcess;
-  private buffer = '';
   private ended = false;
   private readonly done: Promise<void>;
 
   constructor(engine: Engine, containerId: string) {
     this.child = engine.follow(['logs', '--follow', containerId]);
-    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.onData(chunk));
+    if (this.child.stdout !== null) onLines(this.child.stdout, (line) => this.onLine(line));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.other.push(chunk));
     this.done = new Promise((resolve) => {
       this.child.once('close', () => {
@@ -35,18 +35,11 @@ export class ContainerLog {
     });
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let newline = this.buffer.indexOf('\n');
-    while (newline >= 0) {
-      const line = this.buffer.slice(0, newline);
-      this.buffer = this.buffer.slice(newline + 1);
-      try {
-        this.lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.other.push(line);
-      }
-      newline = this.buffer.indexOf('\n');
+  private onLine(line: string): void {
+    try {
+      this.lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      this.other.push(line);
     }
   }
 
