@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_ERRORS } from '../../src/http/errors.ts';
 import { HttpError, Router } from '../../src/server/index.ts';
 import { RawClient, rawExchange } from '../support/raw-client.ts';
-import { cleanup, sleep, startServer } from '../support/server.ts';
+import { bodyReadRecorder, cleanup, sleep, startServer } from '../support/server.ts';
 
 afterEach(cleanup);
 
@@ -85,24 +85,15 @@ describe('protocol errors', () => {
   });
 
   it('an invalid chunk after the handler started reading fails its body and answers 400', async () => {
-    let bodyError: unknown = null;
-    const reader = new Router().post('/', async (req, res) => {
-      try {
-        await req.body.text();
-      } catch (error) {
-        bodyError = error;
-        throw error;
-      }
-      res.send('never');
-    });
-    const { port, errors } = await startServer(reader.handler());
+    const reader = bodyReadRecorder();
+    const { port, errors } = await startServer(reader.handler);
     const raw = await rawExchange(
       port,
       'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n',
     );
     expect(raw.startsWith('HTTP/1.1 400 ')).toBe(true);
     expect(raw).toContain('Invalid chunk size\n');
-    expect(bodyError).toBeInstanceOf(HttpError);
+    expect(reader.failure).toBeInstanceOf(HttpError);
     expect(errors).toHaveLength(0);
   });
 });

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { RequestAbortedError, Router } from '../../src/server/index.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { cleanup, sleep, startServer, waitUntil } from '../support/server.ts';
+import { bodyReadRecorder, cleanup, sleep, startServer, waitUntil } from '../support/server.ts';
 
 afterEach(cleanup);
 
@@ -66,23 +66,14 @@ describe('states', () => {
 
 describe('client gone', () => {
   it('fails a body read with RequestAbortedError when the client leaves, unreported', async () => {
-    let failure: unknown = null;
-    const h = new Router().post('/', async (req, res) => {
-      try {
-        await req.body.text();
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-      res.send('never');
-    });
-    const { port, server, errors } = await startServer(h.handler());
+    const reader = bodyReadRecorder();
+    const { port, server, errors } = await startServer(reader.handler);
     const c = await RawClient.connect(port);
     c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc');
     await waitUntil(() => server.connectionCounts().active === 1);
     c.close();
-    await waitUntil(() => failure !== null && server.registry.size === 0);
-    expect(failure).toBeInstanceOf(RequestAbortedError);
+    await waitUntil(() => reader.failure !== null && server.registry.size === 0);
+    expect(reader.failure).toBeInstanceOf(RequestAbortedError);
     expect(errors).toHaveLength(0);
   });
 });

@@ -7,6 +7,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import {
   createServer,
+  Router,
   serverOptions,
   type Handler,
   type Server,
@@ -69,6 +70,29 @@ export async function waitUntil(done: () => boolean, timeoutMs = 3000, what = 'c
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/**
+ * A handler for `POST /` that reads the whole body and keeps what the read threw (then rethrows
+ * it, as a handler would): for the tests of how a body read fails. `failure` is null until then.
+ */
+export function bodyReadRecorder(): { readonly handler: Handler; readonly failure: unknown } {
+  let failure: unknown = null;
+  const router = new Router().post('/', async (req, res) => {
+    try {
+      await req.body.text();
+    } catch (error) {
+      failure = error;
+      throw error;
+    }
+    res.send('never');
+  });
+  return {
+    handler: router.handler(),
+    get failure() {
+      return failure;
+    },
+  };
 }
 
 /** Records the size of every socket write of `server`'s only connection from now on. */
