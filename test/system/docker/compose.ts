@@ -95,21 +95,20 @@ export class CiCompose {
 
   /** `docker-compose -p PROJECT -f FILE args…` against the test's engine. */
   run(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    return run('docker-compose', ['-p', this.project, '-f', this.file, ...args], {
-      env: this.engine.env,
-      cwd: ROOT,
-      timeoutMs: 300_000,
-      ...options,
-    });
+    return run('docker-compose', this.argv(args), this.options(options));
   }
 
+  /** The same, failing unless it exits 0. */
   runOk(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    return runOk('docker-compose', ['-p', this.project, '-f', this.file, ...args], {
-      env: this.engine.env,
-      cwd: ROOT,
-      timeoutMs: 300_000,
-      ...options,
-    });
+    return runOk('docker-compose', this.argv(args), this.options(options));
+  }
+
+  private argv(args: readonly string[]): string[] {
+    return ['-p', this.project, '-f', this.file, ...args];
+  }
+
+  private options(options: RunOptions): RunOptions {
+    return { env: this.engine.env, cwd: ROOT, timeoutMs: 300_000, ...options };
   }
 
   /** The id of the (first) container of `service`. */

@@ -185,25 +185,28 @@ export async function buildBaseImages(engine: Engine, work: string, tarball: str
   cpSync(npmDir(), join(nodeContext, 'npm'), { recursive: true, dereference: true });
   if (existsSync(CA_BUNDLE)) copyFileSync(CA_BUNDLE, join(nodeContext, 'ca-certificates.crt'));
   else writeFileSync(join(nodeContext, 'ca-certificates.crt'), '');
-  writeFileSync(join(nodeContext, 'Dockerfile'), NODE_BASE_DOCKERFILE);
   const nodeTag = 'samovar-ci/node:24';
-  timings.nodeBaseMs = (
-    await engine.dockerOk(['build', '--network=none', '-q', '-t', nodeTag, nodeContext], {
-      timeoutMs: 300_000,
-    })
-  ).ms;
+  timings.nodeBaseMs = await buildOffline(engine, nodeContext, NODE_BASE_DOCKERFILE, nodeTag);
 
   const promContext = join(work, 'prometheus-image');
   mkdirSync(promContext, { recursive: true });
   copyFileSync('/usr/bin/prometheus', join(promContext, 'prometheus'));
-  writeFileSync(join(promContext, 'Dockerfile'), PROMETHEUS_DOCKERFILE);
   const promTag = 'samovar-ci/prometheus:debian';
-  timings.prometheusImageMs = (
-    await engine.dockerOk(['build', '--network=none', '-q', '-t', promTag, promContext], {
-      timeoutMs: 300_000,
-    })
-  ).ms;
-  rmSync(nodeContext, { recursive: true, force: true });
-  rmSync(promContext, { recursive: true, force: true });
+  timings.prometheusImageMs = await buildOffline(engine, promContext, PROMETHEUS_DOCKERFILE, promTag);
   return { node: nodeTag, prometheus: promTag, nodeVersion: node.version, timings };
+}
+
+/** Builds `dockerfile` in `context` as `tag` with no network, then removes the context; the ms it took. */
+async function buildOffline(
+  engine: Engine,
+  context: string,
+  dockerfile: string,
+  tag: string,
+): Promise<number> {
+  writeFileSync(join(context, 'Dockerfile'), dockerfile);
+  const built = await engine.dockerOk(['build', '--network=none', '-q', '-t', tag, context], {
+    timeoutMs: 300_000,
+  });
+  rmSync(context, { recursive: true, force: true });
+  return built.ms;
 }
