@@ -124,7 +124,7 @@ export interface ReadyMessage extends Envelope<'ready'> {
 
 /** Sent every `cluster.heartbeatIntervalMs`; silence for `hangTimeoutMs` means hung. */
 export interface HeartbeatMessage extends Envelope<'heartbeat'> {
-  /** Event-loop delay over the last interval (perf_hooks), in milliseconds. */
+  /** Event-loop delay over the last interval (perf_hooks, less its sampling interval), in milliseconds. */
   readonly lagMeanMs: number;
   readonly lagMaxMs: number;
   readonly rssBytes: number;
@@ -132,6 +132,12 @@ export interface HeartbeatMessage extends Envelope<'heartbeat'> {
   /** Requests handed to the application since the worker started. */
   readonly requests: number;
   readonly openConnections: number;
+  /**
+   * Request durations since the worker started, per bucket of DURATION_BUCKETS_S and then above
+   * the last (HttpMetrics.durationTotals); absent with metrics off or from an older worker. The
+   * console's p99 over an interval is the quantile of the difference between two heartbeats.
+   */
+  readonly durations?: readonly number[];
 }
 
 /** Draining finished (the engine's drain result, with the worker's totals); the worker exits right after. */

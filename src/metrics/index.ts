@@ -20,4 +20,5 @@ export { PROMETHEUS_CONTENT_TYPE, renderFamilies } from './exposition.ts';
 export { Policy, policyOf, WORKER_LABEL } from './policy.ts';
 export { PrimaryMetrics, type PrimarySource } from './primary-metrics.ts';
 export { DURATION_BUCKETS_S, BODY_BUCKETS_BYTES, LAG_BUCKETS_S, SCRAPE_BUCKETS_S } from './buckets.ts';
+export { bucketDelta, histogramQuantile } from './quantile.ts';
 export type { TlsCounts, CertificateGauge } from './tls-metrics.ts';
