@@ -11,7 +11,7 @@
  * anything else.
  */
 
-import { defaultConfig } from '../config/index.ts';
+import { defaultConfig, type Config } from '../config/index.ts';
 import type { ParserLimits } from '../http/request-parser.ts';
 import type { ProtocolErrorCode, TimeoutCode } from '../http/errors.ts';
 import type { OverloadOptions } from './overload.ts';
@@ -20,30 +20,18 @@ import type { ServerResponse } from './response.ts';
 import type { TlsMaterial } from '../tls/index.ts';
 import type { ServerTlsOptions } from './tls-listener.ts';
 
-export interface ServerTimeouts {
-  readonly headersTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  /** The whole request (head and body) from its first byte; time spent paused does not count. */
-  readonly requestTimeoutMs: number;
-  readonly writeTimeoutMs: number;
-  /** Least bytes per second a client holding back an answer must take, per write window; 0: any. */
-  readonly minSendRateBytesPerSecond: number;
-}
+/** The `timeouts` group of the configuration (src/config/schema.ts declares and documents it). */
+export type ServerTimeouts = Config['timeouts'];
 
-export interface ServerConnectionLimits {
-  readonly maxConnections: number;
-  readonly maxRequestsPerConnection: number;
-  readonly maxPipelinedRequests: number;
-  readonly maxUnreadBodyBytes: number;
-  readonly writeHighWaterMarkBytes: number;
+/** The `connections` group of the configuration, and one choice only the engine's user makes. */
+export type ServerConnectionLimits = Config['connections'] & {
   /**
    * At `maxConnections`, close an idle keep-alive connection (or one that has sent nothing yet)
    * to make room, and refuse with 503 only when none is idle. For a port whose clients are few
    * and short (the metrics port): held-open idle sockets must not lock scrapers out.
    */
   readonly evictIdle?: boolean;
-}
+};
 
 /** Where an error came from, for the error hook. */
 export interface ErrorContext {
@@ -108,6 +96,10 @@ export interface ServerOptions {
   readonly onResponse?: ResponseHook;
   readonly requestIds?: RequestIdSource;
 }
+
+/** `ParserLimits` (src/http cannot import config) must stay the `limits` group: checked here. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _limitsAreTheConfigs: Same<ParserLimits, Config['limits']> = true;
 
 const defaults = defaultConfig();
 

@@ -14,14 +14,11 @@
  * Must not: answer requests itself (the connection does), or know the cluster.
  */
 
+import type { Config } from '../config/index.ts';
 import { LoopLagProbe } from '../metrics/loop-lag.ts';
 
-export interface OverloadOptions {
-  /** Shed while the event loop is later than this (ms); 0 turns the check off. */
-  readonly maxEventLoopLagMs: number;
-  /** Shed while this many requests are in flight in this process; 0 turns the check off. */
-  readonly maxInFlightRequests: number;
-}
+/** The `overload` group of the configuration: lag (ms) and requests in flight, 0 each off. */
+export type OverloadOptions = Config['overload'];
 
 export const OVERLOAD_OFF: OverloadOptions = Object.freeze({ maxEventLoopLagMs: 0, maxInFlightRequests: 0 });
 

@@ -16,14 +16,10 @@
  * Must not: touch sockets or answer requests (the connection does), or read the clock itself.
  */
 
-export interface RateLimitOptions {
-  readonly enabled: boolean;
-  readonly requestsPerSecond: number;
-  readonly burst: number;
-  /** Lower-case name of a header carrying the client's address; '' uses the peer address. */
-  readonly trustedHeader: string;
-  readonly maxClients: number;
-}
+import type { Config } from '../config/index.ts';
+
+/** The `rateLimit` group of the configuration (`trustedHeader`: '' keys clients by peer address). */
+export type RateLimitOptions = Config['rateLimit'];
 
 /** Off: nothing is counted, no table is allocated. */
 export const RATE_LIMIT_OFF: RateLimitOptions = Object.freeze({
