@@ -91,6 +91,16 @@ export default tseslint.config(
     rules: restrict([{ group: ['**/cluster/**'], message: 'The entry loader must not know the cluster.' }]),
   },
   {
+    // `samovar status` and friends: a small client of the control socket, not a second server.
+    files: ['src/console/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/http/**', '**/server/**', '**/fetch/**', '**/entry/**', '**/app/**'],
+        message: 'src/console is a client of the control socket: it loads no engine and no application.',
+      },
+    ]),
+  },
+  {
     files: ['src/tls/**/*.ts'],
     rules: restrict([
       {

@@ -3,14 +3,19 @@
  * the CLI, or a fixture) with configuration in the environment, reads its JSON lifecycle lines
  * from stdout, waits for events, sends signals, and cleans up every process it started — the
  * primary and each worker it logged, by PID — so no run leaves an orphan even when it fails.
+ * Each cluster gets its own control socket in a temporary directory (removed by `destroy`), so
+ * clusters running side by side never claim one path and a killed primary leaves nothing behind.
  * Must not: reach into the cluster any other way than a user could (signals, HTTP, logs), or
  * import a test runner (load/ scripts use it too).
  */
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { onLines } from './lines.ts';
@@ -58,6 +63,10 @@ export class Cluster {
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
   readonly exited: Promise<void>;
+  /** The primary's control socket (`samovar status` reaches it with SAMOVAR_CONTROL_SOCKET). */
+  controlSocket: string | null = null;
+  /** Temporary directories to remove once the cluster is gone. */
+  readonly scratch: string[] = [];
   private waiters: (() => void)[] = [];
 
   /** `stdout`: where the log is read, when it is not the child's own (a FIFO's reader). */
@@ -147,6 +156,7 @@ export class Cluster {
       }
     }
     await this.exited;
+    for (const dir of this.scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -164,12 +174,16 @@ export async function launchCluster(
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
   );
+  const scratch = mkdtempSync(join(tmpdir(), 'samovar-control-'));
+  const controlSocket = env.SAMOVAR_CONTROL_SOCKET ?? join(scratch, 'control.sock');
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
-    env: { ...inherited, ...env },
+    env: { ...inherited, SAMOVAR_CONTROL_SOCKET: controlSocket, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const cluster = new Cluster(child, port);
+  cluster.controlSocket = controlSocket;
+  cluster.scratch.push(scratch);
   if (ready > 0) {
     try {
       await cluster.waitFor('ready', () => true, { count: ready, timeoutMs });

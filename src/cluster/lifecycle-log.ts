@@ -37,6 +37,7 @@ export type LifecycleEvent =
   | 'signal'
   | 'log-level'
   | 'tls'
+  | 'control'
   | 'error';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined | object>>;

@@ -5,7 +5,8 @@
  *   - `GET /healthz`: the primary is alive (200);
  *   - `GET /readyz`: the cluster's readiness, the same answer the workers give on the main port;
  *   - `GET /admin/log-level`, and `PUT /admin/log-level` with a level name as the body, when
- *     `metrics.admin` is on: the primary and every worker log at that level from now on.
+ *     `metrics.admin` is on: the primary and every worker log at that level from now on;
+ *   - `GET /status`, `/status/events`, `/status.json`: the live status page (status-routes.ts).
  * Must not: aggregate or supervise (the primary does); it only answers over HTTP.
  */
 
@@ -16,6 +17,8 @@ import { PROMETHEUS_CONTENT_TYPE } from '../metrics/index.ts';
 import { createServer, HttpError, Router, serverOptions } from '../server/index.ts';
 import type { ErrorHook, ProtocolErrorHook, Response, Server } from '../server/index.ts';
 import type { Readiness } from './health.ts';
+import type { StatusSource } from './operator-console.ts';
+import { addStatusRoutes } from './status-routes.ts';
 
 export const METRICS_PATH = '/metrics';
 export const LOG_LEVEL_PATH = '/admin/log-level';
@@ -33,6 +36,8 @@ export interface MetricsHost {
 export interface MetricsServerHooks {
   readonly onError: ErrorHook;
   readonly onProtocolError: ProtocolErrorHook;
+  /** The status page's source (the primary's console); without it, no `/status` routes. */
+  readonly status?: StatusSource;
 }
 
 export function createMetricsServer(host: MetricsHost, config: Config, hooks: MetricsServerHooks): Server {
@@ -48,6 +53,7 @@ export function createMetricsServer(host: MetricsHost, config: Config, hooks: Me
         .status(ok ? 200 : 503)
         .json(body);
     });
+  if (hooks.status !== undefined) addStatusRoutes(router, hooks.status);
   if (config.metrics.admin) {
     router
       .get(LOG_LEVEL_PATH, (_req, res) => noStore(res).json({ level: host.logLevel }))

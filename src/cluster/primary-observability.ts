@@ -17,6 +17,7 @@ import { isRestart, message, RESTART_REASONS } from './messages.ts';
 import type { MetricsMessage, PrimaryMessage, RetireReason } from './messages.ts';
 import { createMetricsServer } from './metrics-server.ts';
 import type { MetricsHost } from './metrics-server.ts';
+import type { StatusSource } from './operator-console.ts';
 import { ReloadResult } from './reload.ts';
 import { Scrapes } from './scrape.ts';
 import { WorkerState } from './slots.ts';
@@ -64,8 +65,11 @@ export class PrimaryObservability implements MetricsHost {
     logger.setLevel(this.logLevel);
   }
 
-  /** The metrics port; a failure to listen is logged and the cluster serves on without it. */
-  startMetricsServer(): void {
+  /**
+   * The metrics port, with the status page of `status` (the console) when given; a failure to
+   * listen is logged and the cluster serves on without it.
+   */
+  startMetricsServer(status?: StatusSource): void {
     const config = this.primary.config;
     if (!config.metrics.enabled) return;
     const pino = this.logger.pino;
@@ -74,6 +78,7 @@ export class PrimaryObservability implements MetricsHost {
         pino.error({ event: 'handler-error', reqId: ctx.requestId, err }, 'metrics port error'),
       onProtocolError: (code, remote) =>
         pino.warn({ event: 'protocol-error', code, remote }, 'protocol error'),
+      status,
     });
     server.listen().then(
       (address) => {

@@ -6,6 +6,8 @@
  * (with per-slot backoff), replace hung workers, retire surplus ones, advance the rolling
  * path, and tell the workers what `/readyz` should say.
  * Metrics, the metrics port and the log level are primary-observability.ts's: the loop reports to it.
+ * The control socket and the status page are operator-console.ts's: it hears every lifecycle line
+ * and heartbeat, and its requests run in the loop (`schedule`).
  * Must not: parse HTTP or run handlers; act inside a signal or IPC callback (enqueue only).
  */
 
@@ -14,12 +16,18 @@ import type { Worker } from 'node:cluster';
 import type { Config, LoadConfigOptions } from '../config/index.ts';
 import { loadConfigOrExit, serviceLinks } from '../config/index.ts';
 import { installFatalHandlers } from '../log/index.ts';
+import { controlSocketPath } from './control-protocol.ts';
+import { claimControlSocket } from './control-socket.ts';
+import type { Claim } from './control-socket.ts';
 import { clusterHealth, readiness } from './health.ts';
 import type { Readiness } from './health.ts';
 import { createClusterLogger } from './lifecycle-log.ts';
 import type { LifecycleEvent, LifecycleLevel, LogFields } from './lifecycle-log.ts';
+import type { LogLevel } from '../log/index.ts';
 import { message, isWorkerMessage, RetireReason } from './messages.ts';
 import type { HealthMessage, PrimaryMessage, WorkerMessage } from './messages.ts';
+import { OperatorConsole, tapLifecycle } from './operator-console.ts';
+import type { ConsoleHost } from './operator-console.ts';
 import { PrimaryObservability } from './primary-observability.ts';
 import type { ObservedPrimary } from './primary-observability.ts';
 import { ReloadResult, rereadConfig } from './reload.ts';
@@ -30,6 +38,7 @@ import { Command, onPrimarySignals } from './signals.ts';
 import { createSlot, createWorkerRecord, overdue, recycleCause, workerFields, WorkerState } from './slots.ts';
 import type { Slot, WorkerRecord } from './slots.ts';
 import { KILL_MARGIN_MS, Shutdown } from './shutdown.ts';
+import type { PrimaryView } from './status-model.ts';
 import { workerExecArgv } from './exec-argv.ts';
 import { TlsOwner } from './tls-owner.ts';
 import type { CertificateFacts } from '../tls/index.ts';
@@ -47,12 +56,13 @@ type Event =
       readonly code: number;
       readonly signal: string | null;
     }
+  | { readonly kind: 'control'; readonly run: (now: number) => void }
   | { readonly kind: 'tick' };
 
 /** Arguments and environment the configuration is read from, now and on every SIGHUP. */
 export type PrimaryOptions = LoadConfigOptions;
 
-export class Primary implements RollHost, ObservedPrimary {
+export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
   config: Config;
   /** Names the configuration workers are spawned with; never reused, even after an abort. */
   generation = 1;
@@ -65,11 +75,17 @@ export class Primary implements RollHost, ObservedPrimary {
   private readonly roll = new Roll();
   private shutdown: Shutdown | null = null;
   private healthKey = '';
-  private readonly logger = createClusterLogger('primary');
+  /** Every lifecycle line it writes also reaches the console (its timeline and waiters). */
+  private readonly logger = tapLifecycle(createClusterLogger('primary'), (event, msg, fields) =>
+    this.console.lifecycle(event, msg, fields, Date.now()),
+  );
   private readonly observe: PrimaryObservability;
   /** Whether any worker ever became ready: before that, an entry that cannot load ends the run. */
   private everReady = false;
-
+  private readonly console: OperatorConsole;
+  private readonly startedAt = Date.now();
+  /** `samovar stop --timeout`: the drain deadline of this shutdown, instead of `shutdown.timeoutMs`. */
+  private stopTimeoutMs: number | null = null;
   /** The certificate workers serve and the ticket keys they share; null without TLS. */
   private tls: TlsOwner | null = null;
 
@@ -78,10 +94,17 @@ export class Primary implements RollHost, ObservedPrimary {
     this.wanted = config.workers;
     this.options = options;
     this.observe = new PrimaryObservability(this, this.logger);
+    // Status pages may take a quarter of the metrics port's connections, never what scrapes need.
+    this.console = new OperatorConsole(this, Math.max(1, Math.floor(config.metrics.maxConnections / 4)));
   }
 
-  /** Fixes the scheduling policy (before any fork, as node:cluster requires) and starts the loop. */
-  start(): void {
+  /**
+   * Fixes the scheduling policy (before any fork, as node:cluster requires) and starts the loop,
+   * serving the control socket `claim` bound (null: `control.enabled` is off). A socket held by
+   * another live primary ends this one before it forks anything.
+   */
+  start(claim: Claim | null = null): void {
+    if (claim?.kind === 'held') this.controlHeld(claim.path, claim.pid);
     cluster.schedulingPolicy =
       this.config.cluster.schedulingPolicy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     cluster.setupPrimary({});
@@ -100,12 +123,40 @@ export class Primary implements RollHost, ObservedPrimary {
       const msg = `ignoring ${links.length} Kubernetes service-link variables (a Service named samovar… in this namespace); set enableServiceLinks: false in the pod spec to drop them`;
       this.log('info', 'start', msg, { ignored: links.join(' ') });
     }
-    this.observe.startMetricsServer();
+    this.observe.startMetricsServer(this.console);
+    this.serveControl(claim);
     this.enqueue({ kind: 'tick' });
   }
 
   log(level: LifecycleLevel, event: LifecycleEvent, msg: string, fields?: LogFields): void {
     this.logger.log(level, event, msg, fields);
+  }
+
+  private serveControl(claim: Claim | null): void {
+    if (claim === null || claim.kind === 'held') return;
+    if (claim.kind === 'unavailable') {
+      const msg = `no control socket at ${claim.path}: ${claim.reason}; samovar status and the other console commands cannot reach this primary`;
+      return this.log('error', 'control', msg, { path: claim.path });
+    }
+    this.console.attach(claim.socket);
+    const fields = { path: claim.socket.path, replacedStale: claim.replacedStale };
+    if (claim.replacedStale)
+      this.log(
+        'warn',
+        'control',
+        `replaced a stale control socket left by a primary that did not exit: ${claim.socket.path}`,
+        fields,
+      );
+    else this.log('info', 'control', `control socket at ${claim.socket.path}`, fields);
+  }
+
+  /** Another primary answers on the control socket: say so, and stop before forking anything. */
+  private controlHeld(path: string, pid: number | null): never {
+    const who = pid === null ? 'another Samovar primary' : `another Samovar primary (pid ${pid})`;
+    const msg = `${who} holds the control socket ${path}; stop it first (samovar stop), or give this one its own control.socket`;
+    this.log('fatal', 'control', msg, { path, holder: pid });
+    process.stderr.write(`samovar: ${msg}\n`);
+    process.exit(1);
   }
 
   // ---- the loop ------------------------------------------------------------------------------
@@ -129,6 +180,8 @@ export class Primary implements RollHost, ObservedPrimary {
         return this.onMessage(event.worker, event.message, now);
       case 'exit':
         return this.onExit(event.worker, event.code, event.signal, now);
+      case 'control':
+        return event.run(now);
       case 'tick':
         return;
     }
@@ -189,7 +242,7 @@ export class Primary implements RollHost, ObservedPrimary {
         return;
       case 'heartbeat':
         w.heartbeat = m;
-        return;
+        return this.console.heartbeat(w, m, now);
       case 'drained':
         w.cut = m.cut;
         this.log(m.cut > 0 ? 'warn' : 'info', 'drained', 'worker drained', {
@@ -361,7 +414,9 @@ export class Primary implements RollHost, ObservedPrimary {
   /** Tells `w` to drain; it exits on its own, or is killed at its deadline. */
   retire(w: WorkerRecord, reason: RetireReason, again = false): void {
     if (w.state === WorkerState.DRAINING && !again) return;
-    const { idleGraceMs, timeoutMs } = w.config.shutdown;
+    const { idleGraceMs } = w.config.shutdown;
+    const stopMs = reason === RetireReason.SHUTDOWN ? this.stopTimeoutMs : null;
+    const timeoutMs = stopMs ?? w.config.shutdown.timeoutMs;
     if (w.state !== WorkerState.DRAINING) this.observe.restarted(reason);
     w.retireReason = reason;
     w.state = WorkerState.DRAINING;
@@ -401,7 +456,7 @@ export class Primary implements RollHost, ObservedPrimary {
 
   // ---- reload, scale, shutdown --------------------------------------------------------------
 
-  private reload(now: number): void {
+  reload(now: number): void {
     if (this.roll.busy) {
       this.roll.reloadQueued = true;
       this.log('info', 'reload', 'reload queued behind the roll in progress', { result: 'queued' });
@@ -449,15 +504,64 @@ export class Primary implements RollHost, ObservedPrimary {
     this.wanted = wanted;
   }
 
+  /** Sets the number of workers (the console's `scale N`; signals step it by one). */
+  scaleTo(workers: number, source: string): void {
+    this.log('info', 'scale', `workers ${this.wanted} → ${workers}`, {
+      from: this.wanted,
+      to: workers,
+      source,
+    });
+    this.wanted = workers;
+  }
+
+  /** The console's `stop`: SIGTERM's shutdown, its drain deadline `timeoutMs` when given. */
+  stop(now: number, timeoutMs: number | null): void {
+    this.stopTimeoutMs = timeoutMs;
+    this.beginShutdown(now);
+  }
+
   private beginShutdown(now: number): Shutdown {
     this.roll.clear();
-    this.shutdown = new Shutdown(this, this.config.shutdown, now);
+    const timeoutMs = this.stopTimeoutMs ?? this.config.shutdown.timeoutMs;
+    this.shutdown = new Shutdown(this, { ...this.config.shutdown, timeoutMs }, now);
     this.broadcastHealth();
     return this.shutdown;
   }
 
   liveWorkers(): Iterable<WorkerRecord> {
     return this.workers.values();
+  }
+
+  // ---- the console's view and levers (operator-console.ts) ----------------------------------------
+
+  /** Runs `run` in the loop, queued behind what already happened, like a signal's command. */
+  schedule(run: (now: number) => void): void {
+    this.enqueue({ kind: 'control', run });
+  }
+
+  setLogLevel(level: LogLevel, source: string): void {
+    this.observe.setLogLevel(level, source);
+  }
+
+  view(): PrimaryView {
+    const { health, readyWorkers } = this.healthMessage();
+    const { config, generation, wanted, slots, startedAt } = this;
+    const stopping = this.shutdown !== null;
+    const logLevel = this.observe.logLevel;
+    const workers = this.workers.values();
+    return {
+      config,
+      generation,
+      wanted,
+      health,
+      readyWorkers,
+      stopping,
+      rolling: this.roll.busy,
+      logLevel,
+      startedAt,
+      slots,
+      workers,
+    };
   }
 
   // ---- health --------------------------------------------------------------------------------
@@ -538,6 +642,12 @@ export function runPrimary(
 ): Primary {
   const config = loadConfigOrExit(options.argv, options.env);
   const primary = new Primary(config, options);
-  primary.start();
+  if (!config.control.enabled) {
+    primary.start(null);
+    return primary;
+  }
+  // The socket is claimed before the loop starts: a live holder must stop this primary unforked.
+  const path = controlSocketPath(config, options.env, options.cwd ?? process.cwd());
+  void claimControlSocket(path).then((claim) => primary.start(claim));
   return primary;
 }

@@ -32,8 +32,8 @@ const workers = z
 
 /** A health path: `/` and URL path characters, without the router's `:param` and `*`. */
 const HEALTH_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=@/-]*$/;
-/** Paths the metrics port answers itself (cluster/metrics-server.ts). */
-const METRICS_PORT_PATHS = ['/metrics', '/admin/log-level'];
+/** Paths the metrics port answers itself (cluster/metrics-server.ts, cluster/status-routes.ts). */
+const METRICS_PORT_PATHS = ['/metrics', '/admin/log-level', '/status', '/status/events', '/status.json'];
 
 export const configSchema = z.strictObject({
   app: z.strictObject({

@@ -74,7 +74,8 @@ async function startOnFifo(env: Record<string, string>): Promise<Running> {
   );
   const child = spawn(process.execPath, [ENTRY], {
     cwd: ROOT,
-    env: { ...inherited, ...baseEnv(port), ...env },
+    // Its control socket in the test's directory: a killed primary leaves nothing in the repository.
+    env: { ...inherited, ...baseEnv(port), SAMOVAR_CONTROL_SOCKET: join(dir, 'control.sock'), ...env },
     stdio: ['ignore', fd, 'pipe'],
   });
   closeSync(fd);
