@@ -58,7 +58,7 @@ export function httpsGet(port: number, options: HttpsOptions): Promise<HttpsAnsw
     socket.setEncoding('latin1');
     socket.on('session', (s: Buffer) => (last = s));
     socket.on('data', (d: string) => (text += d));
-    socket.on('error', (error) => {
+    socket.on('error', (error: Error) => {
       clearTimeout(timer);
       reject(error);
     });
