@@ -5,7 +5,7 @@
  *   - `certificate`: a client certificate missing, unverifiable or refused (mutual TLS), or a
  *     client that rejected ours (its `bad_certificate` / `unknown_ca` alert);
  *   - `timeout`: not finished within the handshake timeout (half a ClientHello, then silence);
- *   - `refused`: over the bound on concurrent handshakes, closed before any TLS work;
+ *   - `refused`: closed to make room at the bound on concurrent handshakes (the oldest one goes);
  *   - `closed`: the client left mid-handshake (a port scan, a client that gave up).
  * A failed handshake is counted, never logged at info: a scanner must not fill the disk.
  * Must not: hold sockets, or read anything but an error's code.
