@@ -20,7 +20,7 @@ export interface ServeOptions extends ServerOptionsOverrides {
 }
 
 export interface RunningServer {
-  /** `http://host:port` as bound (port 0 resolved). */
+  /** `http://host:port` as bound (port 0 resolved); `https://` with `tls`. */
   readonly url: string;
   readonly address: AddressInfo;
   /** The engine, for its counters and connection states. */
@@ -38,7 +38,7 @@ export async function serve(app: AppModule | Handler, options: ServeOptions = {}
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<DrainResult> | null = null;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${server.tls === null ? 'http' : 'https'}://${host}:${address.port}`,
     address,
     server,
     close(drain?: DrainOptions): Promise<DrainResult> {

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { issue, makeCa, type Ca, type Pem } from '../../harness/tls/certs.ts';
 import { fetchHandler } from '../../src/fetch/index.ts';
+import { serve } from '../../src/serve.ts';
 import { bytesTaken } from '../../src/server/connection-output.ts';
 import type { Handler, Request } from '../../src/server/index.ts';
 import { TicketKeyRing, type TlsMaterial } from '../../src/tls/index.ts';
@@ -347,6 +348,23 @@ describe('the fetch adapter over TLS', () => {
     expect(await (await request(`${plain.url}/x`)).body.text()).toBe(
       `${plain.url.replace('127.0.0.1', '127.0.0.1')}/x`,
     );
+  });
+});
+
+describe('serve() with TLS', () => {
+  it('serves https from PEM text given as tls.material', async () => {
+    const running = await serve((req: Request, res) => res.send(req.scheme), {
+      host: '127.0.0.1',
+      port: 0,
+      tls: { material: material(server1) },
+    });
+    try {
+      expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const text = await get(running.address.port);
+      expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe('https');
+    } finally {
+      await running.close();
+    }
   });
 });
 
