@@ -59,7 +59,17 @@ export default tseslint.config(
     files: ['src/http/**/*.ts'],
     rules: restrict([
       {
-        group: ['**/server/**', '**/cluster/**', '**/config/**', '**/log/**', '**/metrics/**'],
+        group: [
+          '**/server/**',
+          '**/cluster/**',
+          '**/config/**',
+          '**/log/**',
+          '**/metrics/**',
+          '**/fetch/**',
+          '**/entry/**',
+          '**/app/**',
+          '**/tls/**',
+        ],
         message: 'src/http is pure protocol and imports nothing of Samovar above it.',
       },
       {
@@ -89,6 +99,16 @@ export default tseslint.config(
   {
     files: ['src/entry/**/*.ts'],
     rules: restrict([{ group: ['**/cluster/**'], message: 'The entry loader must not know the cluster.' }]),
+  },
+  {
+    // The demo application: a user of the handler API like any other.
+    files: ['src/app/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/cluster/**', '**/entry/**'],
+        message: 'The demo app is an application: it knows no cluster.',
+      },
+    ]),
   },
   {
     // `samovar status` and friends: a small client of the control socket, not a second server.
@@ -123,8 +143,8 @@ export default tseslint.config(
     files: ['src/config/**/*.ts', 'src/log/**/*.ts', 'src/metrics/**/*.ts'],
     rules: restrict([
       {
-        group: ['**/http/**', '**/server/**', '**/cluster/**'],
-        message: 'config, log and metrics are leaves.',
+        group: ['**/http/**', '**/server/**', '**/cluster/**', '**/fetch/**', '**/entry/**', '**/app/**'],
+        message: 'config, log and metrics are leaves (config may read the log settings, log/settings.ts).',
       },
     ]),
   },
