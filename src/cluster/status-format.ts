@@ -52,6 +52,15 @@ export function formatMs(ms: number | null): string {
   return `${Math.round(ms)} ms`;
 }
 
+/**
+ * The p99 as the histogram can tell it: its first bucket ends at 1 ms (DURATION_BUCKETS_S), so
+ * below that it only knows `< 1 ms` (an interpolated 0.99 ms would be a made-up figure).
+ */
+export function formatP99(ms: number | null): string {
+  if (ms !== null && ms < 1) return '< 1 ms';
+  return formatMs(ms);
+}
+
 /** Binary units, as `ps` and `top` count memory: `61 MiB`. */
 export function formatBytes(bytes: number | null): string {
   if (bytes === null) return DASH;
@@ -79,7 +88,7 @@ export function statusCells(w: WorkerStatus): string[] {
     w.state,
     formatUptime(w.uptimeMs),
     formatRate(w.requestsPerSecond),
-    formatMs(w.p99Ms),
+    formatP99(w.p99Ms),
     w.openConnections === null ? DASH : String(w.openConnections),
     formatBytes(w.rssBytes),
     lag,

@@ -241,7 +241,7 @@ export const STATUS_SCRIPT = String.raw`
     var step = steps.filter(function (v) { return (v / S.windowMs) * (width - LEFT - 8) >= 70; })[0] || 600000;
     for (var t = Math.ceil(from / step) * step; t <= now; t += step) {
       g.appendChild(el('svg:line', { x1: x(t), x2: x(t), y1: 12, y2: height, 'class': 'grid' }));
-      g.appendChild(el('svg:text', { x: x(t) + 2, y: 10 }, step < 60000 ? clock(t) : clock(t).slice(0, 5)));
+      if (x(t) + 52 < width) g.appendChild(el('svg:text', { x: x(t) + 2, y: 10 }, step < 60000 ? clock(t) : clock(t).slice(0, 5)));
     }
     order.forEach(function (slot) {
       g.appendChild(el('svg:rect', { x: LEFT, y: y(slot), width: width - LEFT - 8, height: LANE, rx: 4, 'class': 'lane' }));
