@@ -50,8 +50,12 @@ ENTRYPOINT ["node", "/app/node_modules/autocannon/autocannon.js"]
 CMD ["--help"]
 
 FROM ${NODE_IMAGE} AS runtime
+# The control socket in /tmp: /app is read-only to the process (and the root file system too, in
+# compose and Kubernetes, where /tmp is a tmpfs). `docker exec` inherits this, so
+# `docker exec CONTAINER node /app/dist/cli.js status` finds it.
 ENV NODE_ENV=production \
-    SAMOVAR_METRICS_HOST=0.0.0.0
+    SAMOVAR_METRICS_HOST=0.0.0.0 \
+    SAMOVAR_CONTROL_SOCKET=/tmp/samovar.sock
 WORKDIR /app
 COPY package.json ./
 COPY config/defaults.json ./config/defaults.json

@@ -250,6 +250,8 @@ describe('Dockerfile', () => {
     expect(runtime.some((i) => i.keyword === 'RUN')).toBe(false);
     const env = last('ENV') ?? '';
     expect(env).toContain('SAMOVAR_METRICS_HOST=0.0.0.0');
+    // The control socket where the process may write (the root file system is read-only).
+    expect(env).toContain('SAMOVAR_CONTROL_SOCKET=/tmp/samovar.sock');
   });
 
   it("builds dist/ with the package's own build script, and ships what the npm package ships", () => {
