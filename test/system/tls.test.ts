@@ -21,6 +21,7 @@ import { startCluster, type Cluster } from '../../harness/cluster.ts';
 const dir = mkdtempSync(join(tmpdir(), 'samovar-tls-system-'));
 const file = (name: string): string => join(dir, name);
 let cluster: Cluster | null = null;
+let mutual: Cluster | null = null;
 let port = 0;
 
 const PROGRAMS: readonly [string, string[], string][] = [
@@ -146,27 +147,38 @@ beforeAll(async () => {
       SAMOVAR_WORKERS: '2',
       SAMOVAR_TLS_CERT: file('chain.crt'),
       SAMOVAR_TLS_KEY: file('leaf.key'),
-      SAMOVAR_TLS_CA: file('ca.crt'),
-      SAMOVAR_TLS_CLIENT_AUTH: 'request',
       SAMOVAR_TLS_HSTS: 'max-age=63072000',
     },
   });
   port = cluster.port;
+  // Mutual TLS on a cluster of its own: asking for a client certificate moves TLS 1.3 tickets
+  // after the client's Finished (OpenSSL sends them with its first flight only when it asks for
+  // none), so a client that hangs up at once may get none; testssl.sh judges the default profile.
+  mutual = await startCluster({
+    env: {
+      SAMOVAR_WORKERS: '1',
+      SAMOVAR_TLS_CERT: file('chain.crt'),
+      SAMOVAR_TLS_KEY: file('leaf.key'),
+      SAMOVAR_TLS_CA: file('ca.crt'),
+      SAMOVAR_TLS_CLIENT_AUTH: 'require',
+    },
+  });
 });
 
 afterAll(async () => {
   await cluster?.destroy();
+  await mutual?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function curl(args: string[]): Promise<{ code: number; out: string }> {
+function curl(args: string[], to = port): Promise<{ code: number; out: string }> {
   return run('curl', [
     '--silent',
     '--show-error',
     '--max-time',
     '10',
     '--resolve',
-    `localhost:${port}:127.0.0.1`,
+    `localhost:${to}:127.0.0.1`,
     ...args,
   ]);
 }
@@ -193,18 +205,15 @@ describe('HTTPS with Debian TLS clients', () => {
     expect((await curl([`https://localhost:${port}/`])).code).toBe(60);
   });
 
-  it('curl with a client certificate from tls.ca: mutual TLS in request mode', async () => {
-    const ok = await curl([
-      '--cacert',
-      'ca.crt',
-      '--cert',
-      'client.crt',
-      '--key',
-      'client.key',
-      `https://localhost:${port}/`,
-    ]);
+  it('curl with a client certificate from tls.ca: mutual TLS required, refused without one', async () => {
+    const to = mutual?.port ?? 0;
+    const url = `https://localhost:${to}/`;
+    const ok = await curl(['--cacert', 'ca.crt', '--cert', 'client.crt', '--key', 'client.key', url], to);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('Hello, World!');
+    // Without one: refused in the handshake (OpenSSL's certificate_required alert).
+    const refused = await curl(['--cacert', 'ca.crt', url], to);
+    expect(refused.code).not.toBe(0);
   });
 
   it('openssl s_client: chain verified, TLS 1.3, a saved session resumes, h2-only ALPN and TLS 1.1 refused', async () => {
@@ -312,9 +321,15 @@ describe('HTTPS with Debian TLS clients', () => {
     ];
     for (const id of vulnerabilities)
       expect(byId.get(id)?.severity, `${id}: ${finding(id)}`).toMatch(/^(OK|INFO)$/);
-    // Everything above OK/INFO, less what is about DNS rather than this server.
+    // Everything above OK/INFO, less what is about DNS rather than this server, and testssl's
+    // ticket-resumption probe when its first s_client hung up before the ticket came: it closes
+    // as soon as the handshake ends (stdin is /dev/null), while a TLS 1.3 server sends tickets
+    // after reading the client's Finished. Against a bare node:tls server that misses 49 times in
+    // 60, against Samovar 36 in 100; the s_client test above resumes with -ign_eof every time.
+    const raced = (f: { id: string; finding: string }): boolean =>
+      f.id === 'sessionresumption_ticket' && f.finding === 'check failed because of connect problem';
     const flagged = findings.filter(
-      (f) => !['OK', 'INFO'].includes(f.severity) && !['DNS_CAArecord'].includes(f.id),
+      (f) => !['OK', 'INFO'].includes(f.severity) && f.id !== 'DNS_CAArecord' && !raced(f),
     );
     expect(flagged, result.out.slice(-2000)).toEqual([]);
   }, 120_000);
