@@ -58,6 +58,7 @@ h2 { font-size: 1rem; margin: 0 0 8px; display: flex; gap: 10px; align-items: ce
 .g0 { fill: var(--g0); } .g1 { fill: var(--g1); } .g2 { fill: var(--g2); }
 .g3 { fill: var(--g3); } .g4 { fill: var(--g4); } .g5 { fill: var(--g5); }
 .legend { color: var(--mute); font-size: .8rem; margin: 4px 0 0; }
+html:not(.js) .window, html:not(.js) #lanes, html:not(.js) .legend.lanes { display: none; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; font-variant-numeric: tabular-nums; }
 th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
@@ -280,7 +281,7 @@ export const STATUS_SCRIPT = String.raw`
       group.appendChild(el('svg:rect', { x: x1, y: top + 3, width: x2 - x1, height: LANE - 6, rx: 3, 'class': 'bar ' + s[0] + ' ' + cls }));
     });
     var x1 = x(ready), x2 = x(Math.min(drain, end));
-    if (w.ready !== undefined && x2 - x1 > 70)
+    if (w.ready !== undefined && x2 - x1 > 90)
       group.appendChild(el('svg:text', { x: x1 + 5, y: top + LANE / 2 + 4, 'class': 'label' }, 'gen ' + w.gen + ' \u00b7 ' + w.pid));
     if (w.exit !== undefined && w.exit >= now - S.windowMs) {
       var bad = w.reason === 'crash' || w.reason === 'hang' || w.reason === 'boot';

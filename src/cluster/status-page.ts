@@ -84,7 +84,7 @@ export function renderStatusPage(status: ClusterStatus, timeline: readonly Timel
 <section>
 <h2>Timeline <span class="window" aria-label="time window"><button type="button" data-ms="60000" aria-pressed="false">1 min</button><button type="button" data-ms="300000" aria-pressed="true">5 min</button><button type="button" data-ms="1800000" aria-pressed="false">30 min</button></span></h2>
 <div><svg id="lanes" role="img" aria-label="one lane per worker slot: each worker from spawn to exit, coloured by generation" height="40"></svg></div>
-<p class="legend">Each bar is a worker: faint while starting, solid while ready, hatched while draining; the tick at its end is its exit (red: crash, hang or failed boot). Colours follow the generation; vertical lines are reloads.</p>
+<p class="legend lanes">Each bar is a worker: faint while starting, solid while ready, hatched while draining; the tick at its end is its exit (red: crash, hang or failed boot). Colours follow the generation; vertical lines are reloads.</p>
 <noscript><p class="note">The timeline and the sparklines need JavaScript; the table below is the cluster as of this page's load.</p></noscript>
 </section>
 <section>
