@@ -278,6 +278,8 @@ it('detects a stale socket file, replaces it at start, and removes its own on st
 }, 30_000);
 
 it('lets no other user in: mode 0600, the kernel refuses them, and a false uid is refused by the primary', async () => {
+  // setpriv needs CAP_SETUID to become nobody: CI runs as root (.ci/run), so must a local run.
+  expect(process.getuid?.(), 'run as root: this test becomes the user nobody with setpriv').toBe(0);
   // A directory anyone may enter: only the socket's own mode stands between another user and it.
   const dir = tempDir(0o755);
   const path = join(dir, 'control.sock');
