@@ -84,6 +84,8 @@ export class Cluster {
       child.on('exit', (code, signal) => {
         this.exitCode = code;
         this.exitSignal = signal;
+        // Its control socket's directory goes with it, also for scripts that never call destroy().
+        for (const dir of this.scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
         this.wake();
         resolve();
       });
