@@ -8,6 +8,7 @@
  * live run is docker.test.ts. Grafana is not run anywhere, and this file says so loudly.
  */
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../harness/cluster.ts';
@@ -54,7 +55,10 @@ describe('containers: static checks', () => {
     const cwd = join(ROOT, 'config/prometheus-rules');
     const check = await run('promtool', ['check', 'rules', 'samovar.yml'], { cwd });
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toMatch(/SUCCESS: 6 rules found/);
+    // Every rule in the file was read (a rule promtool skipped would make the count differ).
+    const rules = readFileSync(join(cwd, 'samovar.yml'), 'utf8').match(/^\s*- alert:/gm)?.length ?? 0;
+    expect(rules).toBeGreaterThanOrEqual(8);
+    expect(check.stdout).toContain(`SUCCESS: ${rules} rules found`);
     // Each alert fires on the series that should fire it, and a 499 never counts as a 5xx.
     const test = await run('promtool', ['test', 'rules', 'samovar.test.yml'], { cwd });
     expect(test.code, test.stdout + test.stderr).toBe(0);
