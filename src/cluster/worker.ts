@@ -423,6 +423,7 @@ function sendAndWait(m: WorkerMessage): Promise<void> {
 
 function ignoreError(): void {}
 
+/** Two servers' closed-connection counts, reason by reason. */
 function addCounts(
   a: Readonly<Record<string, number>>,
   b: Readonly<Record<string, number>>,

@@ -117,6 +117,7 @@ export class AccessLog {
   }
 }
 
+/** `,"tls":{…}`: protocol, cipher, SNI name, resumed, and the client certificate's subject if any. */
 function tlsFields(t: AccessTls): string {
   const client = t.clientSubject === '' ? '' : ',"clientSubject":' + JSON.stringify(t.clientSubject);
   return (
