@@ -5,14 +5,21 @@
  * bare fetch, Hono) and the Hono fixture on @hono/node-server — each with `--workers` workers,
  * driven by autocannon and wrk, interleaved round by round, on pinned CPUs where possible.
  *
+ * With `--tls`, HTTPS instead: Samovar, node:https under node:cluster and nginx with one ECDSA P-256
+ * certificate made for the run and Mozilla's intermediate profile; wrk on keep-alive,
+ * `Connection: close` (a full handshake per request) and pipelining, openssl s_time on full and
+ * resumed handshakes; the server's CPU per request and per handshake from /proc; issue 17's goals.
+ *
  * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the ratios to node:http,
  * then the front-door pairs (Hono on Samovar ÷ on @hono/node-server, fetch adapter ÷ native);
  * saves load/results/compare-<time>.json, load/results/latest-compare.md and a chart of req/s
- * and p99 per scenario and peer, load/results/latest-compare.svg. Exits 1 when
+ * and p99 per scenario and peer, load/results/latest-compare.svg (`-tls` in each name under
+ * `--tls`, so an HTTPS run keeps the HTTP results). Exits 1 when
  * any request failed, any body was wrong, or a server died — a broken server must not yield a
  * pretty table — and 2 on a usage error. Method and caveats: docs/load.md.
  * Must not: run in `npm test` (it takes minutes and wants a quiet machine).
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,13 +50,18 @@ import {
   SERVERS,
   summarize,
 } from './lib/report.ts';
-import type { RunRecord, ServerId } from './lib/report.ts';
+import type { RunRecord, ServerId, SummaryRow } from './lib/report.ts';
 import { checkAlive, nginxVersion, preflight, startServer } from './lib/servers.ts';
-import type { Preflight, RunningServer } from './lib/servers.ts';
+import type { Preflight, RunningServer, TlsFiles } from './lib/servers.ts';
+import { handshakeCounts, handshakesBetween } from './lib/tls-handshakes.ts';
+import { goalsTable, handshakeCpuTable, tlsGoals, tlsRows, tlsTable } from './lib/tls-report.ts';
+import { issue, makeCa, writePem } from '../harness/tls/certs.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 /** Quiet window before each measurement: the busy check, and time for the last run's sockets to close. */
 const QUIET_MS = 1_000;
+/** After a TLS run, before reading the server's handshake counters (Samovar's workers push every 200 ms). */
+const COUNTER_PUSH_WAIT_MS = 500;
 
 interface Bench {
   readonly options: CompareOptions;
@@ -120,10 +132,11 @@ async function measure(
     connections,
     durationS,
     pinPrefix: bench.pinning.generatorPrefix,
+    transport: server.transport,
   });
   bench.current = run.child;
   const sampler = new CpuSampler(groups);
-  sampler.start(run.child.pid);
+  sampler.start(run.child.pid, server.child.pid);
   try {
     const measurement = await run.done;
     return { before, during: sampler.stop(), startedAt, measurement };
@@ -136,7 +149,11 @@ async function measure(
 function progress(record: RunRecord): void {
   const m = record.measurement;
   const cores = (value: number | null): string => (value === null ? 'n/a' : value.toFixed(2));
-  const foreign = `${cores(record.during.foreignCores)}  client CPU ${cores(record.during.generatorCores)}`;
+  const h = record.handshakes;
+  const foreign =
+    `${cores(record.during.foreignCores)}  client CPU ${cores(record.during.generatorCores)}` +
+    `  server CPU ${cores(record.during.serverCores ?? null)}` +
+    (h ? `  handshakes ${h.full} full ${h.resumed} resumed` : '');
   log(
     `  round ${record.round} ${record.tool.padEnd(10)} ${record.scenario.padEnd(14)} ` +
       `${SERVER_TITLE[record.server].padEnd(9)} ${Math.round(m.rps).toString().padStart(7)} req/s  ` +
@@ -154,6 +171,7 @@ async function runOne(
 ): Promise<void> {
   const server = bench.servers[id];
   if (!server) return;
+  const countsBefore = bench.options.tls ? await handshakeCounts(server) : null;
   const { before, during, startedAt, measurement } = await measure(
     bench,
     tool,
@@ -161,6 +179,12 @@ async function runOne(
     server,
     bench.options.durationS,
   );
+  let handshakes = null;
+  if (bench.options.tls) {
+    // Samovar's workers push their counters every 200 ms.
+    await new Promise((resolve) => setTimeout(resolve, COUNTER_PUSH_WAIT_MS));
+    handshakes = handshakesBetween(countsBefore, await handshakeCounts(server));
+  }
   const problems = problemsOf(measurement);
   const alive = await checkAlive(server);
   if (alive) problems.push(alive);
@@ -176,6 +200,7 @@ async function runOne(
     busy,
     measurement,
     problems,
+    handshakes,
   };
   bench.runs.push(record);
   progress(record);
@@ -186,11 +211,14 @@ async function runOne(
 
 async function warmUp(bench: Bench): Promise<void> {
   const { warmupS } = bench.options;
-  const tool = bench.tools[0];
-  if (warmupS === 0 || tool === undefined) return;
+  if (warmupS === 0 || bench.tools.length === 0) return;
   const perScenario = Math.max(1, Math.round(warmupS / bench.options.scenarios.length));
-  log(`warm-up: ${perScenario} s per scenario and server with ${tool} (not recorded)`);
+  log(
+    `warm-up: ${perScenario} s per scenario and server with the first tool that measures it (not recorded)`,
+  );
   for (const scenario of bench.options.scenarios) {
+    const tool = bench.tools.find((t) => scenario.tools.includes(t));
+    if (tool === undefined) continue;
     for (const server of Object.values(bench.servers)) {
       if (!scenario.peers.includes(server.id)) continue;
       const { measurement } = await measure(bench, tool, scenario, server, perScenario);
@@ -221,11 +249,30 @@ async function runRounds(bench: Bench): Promise<void> {
   }
 }
 
-function resultsHeader(bench: Bench, wrk: string | null, stamp: string): string[] {
+/** The HTTPS run's own lines: what every peer served, and what a client negotiated. */
+function tlsHeader(bench: Bench, checks: Checks | null): string[] {
+  if (!bench.options.tls) return [];
+  const negotiated = Object.values(bench.servers)
+    .map((s) => `${SERVER_TITLE[s.id]} ${checks?.[s.id]?.tls ?? '?'}`)
+    .join('; ');
+  return [
+    '- HTTPS: one ECDSA P-256 certificate made for the run (harness/tls/certs.ts), Mozilla intermediate' +
+      ' ciphers and curves (src/tls/profile.ts), TLS 1.2–1.3, server order, on every peer',
+    `- negotiated by Node's client in the preflight: ${negotiated}`,
+    `- handshakes: wrk and s_time use OpenSSL ${opensslVersion() ?? '?'}; whether a handshake was resumed is` +
+      ' counted by Samovar (its metrics) and node:https (its own count), not by nginx; s_time -reuse offers' +
+      ' its first session on every later connection',
+    "- server CPU: user + system time of the peer's process group from /proc during the run; CPU µs / request =" +
+      ' server cores ÷ req/s (a close or s_time request is one handshake)',
+  ];
+}
+
+function resultsHeader(bench: Bench, wrk: string | null, stamp: string, checks: Checks | null): string[] {
   const o = bench.options;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const yardstick = o.tls ? 'node:https' : 'node:http';
   return [
-    `Peers ÷ node:http, measured ${stamp} by \`npm run load:compare\`` +
+    `${o.tls ? 'HTTPS: peers' : 'Peers'} ÷ ${yardstick}, measured ${stamp} by \`npm run load:compare${o.tls ? ' -- --tls' : ''}\`` +
       ` (${o.rounds} round${o.rounds === 1 ? '' : 's'}, ${o.durationS} s each, ${o.workers} worker${o.workers === 1 ? '' : 's'} per peer,` +
       ` ${o.connections} keep-alive connections unless the scenario says otherwise).`,
     '',
@@ -237,26 +284,35 @@ function resultsHeader(bench: Bench, wrk: string | null, stamp: string): string[
       .join(', ')}; nginx ${nginxVersion() ?? 'not installed'} (access log off: the ceiling)`,
     `- Samovar: metrics on, access log ${o.accessLog === 'on' ? 'on (its default; lines to /dev/null)' : 'off (log level warn)'}`,
     `- medians, (min–max) over rounds; p50/p99 of a pipelined wrk run are per batch of ${o.pipelining}`,
+    `- load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+    ...tlsHeader(bench, checks),
     '',
   ];
 }
 
-function writeResults(bench: Bench, table: string, extra: Record<string, unknown>): string {
+function writeResults(
+  bench: Bench,
+  table: string,
+  extra: Record<string, unknown>,
+  checks: Checks | null,
+): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const jsonPath = `${RESULTS_DIR}compare-${stamp}.json`;
+  const tag = bench.options.tls ? '-tls' : '';
+  const jsonPath = `${RESULTS_DIR}compare${tag}-${stamp}.json`;
   const wrk = bench.tools.includes('wrk') ? wrkVersion() : null;
-  const header = resultsHeader(bench, wrk, new Date().toISOString());
+  const header = resultsHeader(bench, wrk, new Date().toISOString(), checks);
   const failed =
     bench.failures.length > 0
       ? ['**FAILED** — this run does not count:', ...bench.failures.map((f) => `- ${f}`), '']
       : [];
-  writeFileSync(`${RESULTS_DIR}latest-compare.md`, [...failed, ...header, table, ''].join('\n'));
+  writeFileSync(`${RESULTS_DIR}latest-compare${tag}.md`, [...failed, ...header, table, ''].join('\n'));
   const titles = new Map(bench.options.scenarios.map((s) => [s.id, s.title]));
-  writeFileSync(
-    `${RESULTS_DIR}latest-compare.svg`,
-    barChartsSvg(summarize(bench.runs, titles), header[0] ?? ''),
-  );
+  // s_time gives no latencies: its rows stay out of the chart (their req/s are in the table).
+  const charted = summarize(bench.runs, titles, yardstickOf(bench)).filter((r) => r.tool !== 'openssl');
+  writeFileSync(`${RESULTS_DIR}latest-compare${tag}.svg`, barChartsSvg(charted, header[0] ?? ''));
   const json = {
     ...extra,
     options: bench.options,
@@ -285,14 +341,41 @@ function serverReport(bench: Bench, checks: Checks): Record<string, unknown> {
   return report;
 }
 
+function yardstickOf(bench: Bench): ServerId {
+  return bench.options.tls ? 'node-https' : 'node-http';
+}
+
+/** The HTTPS tables: every row with CPU, the handshake's own CPU, and issue 17's goals. */
+function tlsTables(
+  bench: Bench,
+  summary: readonly SummaryRow[],
+): { text: string; extra: Record<string, unknown> } {
+  const rows = tlsRows(summary, bench.runs);
+  const goals = tlsGoals(rows);
+  const text = [
+    tlsTable(rows),
+    'CPU per handshake (µs of server CPU; "handshake alone" = close − keep-alive):',
+    handshakeCpuTable(rows),
+    goalsTable(goals),
+  ].join('\n\n');
+  return { text, extra: { tls: { rows, goals } } };
+}
+
 function finish(bench: Bench, checks: Checks | null, started: string): number {
   if (interrupted()) return 130;
   const titles = new Map(bench.options.scenarios.map((s) => [s.id, s.title]));
-  const summary = summarize(bench.runs, titles);
-  const pairs = pairRows(summary);
+  const summary = summarize(bench.runs, titles, yardstickOf(bench));
+  const pairs = bench.options.tls ? [] : pairRows(summary);
   const pairsText = pairTable(pairs);
-  const table = pairsText === '' ? markdownTable(summary) : `${markdownTable(summary)}\n\n${pairsText}`;
+  const tls = bench.options.tls ? tlsTables(bench, summary) : null;
+  const table =
+    tls !== null
+      ? tls.text
+      : pairsText === ''
+        ? markdownTable(summary)
+        : `${markdownTable(summary)}\n\n${pairsText}`;
   const extra = {
+    ...tls?.extra,
     startedAt: started,
     finishedAt: new Date().toISOString(),
     machine: {
@@ -311,9 +394,9 @@ function finish(bench: Bench, checks: Checks | null, started: string): number {
     pairs,
     servers: checks ? serverReport(bench, checks) : null,
   };
-  const jsonPath = writeResults(bench, table, extra);
+  const jsonPath = writeResults(bench, table, extra, checks);
   process.stdout.write(`\n${table}\n\n`);
-  log(`saved ${jsonPath} and ${RESULTS_DIR}latest-compare.md`);
+  log(`saved ${jsonPath} and ${RESULTS_DIR}latest-compare${bench.options.tls ? '-tls' : ''}.md`);
   for (const server of Object.values(bench.servers)) {
     const lines = server.child.lines - (bench.linesBefore[server.id] ?? 0);
     if (lines > 0)
@@ -325,13 +408,31 @@ function finish(bench: Bench, checks: Checks | null, started: string): number {
   return 1;
 }
 
+/** The installed openssl's version (`3.0.22`), or `null` when there is none. */
+function opensslVersion(): string | null {
+  const probe = spawnSync('openssl', ['version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return null;
+  return /OpenSSL ([\w.]+)/.exec(probe.stdout)?.[1] ?? null;
+}
+
 function chooseTools(options: CompareOptions): Tool[] {
-  const tools = [...options.tools];
+  const tools: Tool[] = [...options.tools];
+  if (options.tls) {
+    // HTTPS rows are wrk's and (handshakes) openssl s_time's; autocannon has none.
+    if (tools.includes('autocannon')) tools.splice(tools.indexOf('autocannon'), 1);
+    if (tools.includes('wrk') && opensslVersion() !== null) tools.push('openssl');
+    else if (tools.includes('wrk')) log('openssl is not installed: the s_time handshake rows are skipped');
+  }
   if (tools.includes('wrk') && wrkVersion() === null) {
     log('wrk is not installed: its rows are skipped (apt-get install wrk to add them)');
     tools.splice(tools.indexOf('wrk'), 1);
   }
-  if (tools.length === 0) throw new Error('no load generator left to run (wrk missing and --only wrk)');
+  if (tools.length === 0)
+    throw new Error(
+      options.tls
+        ? 'no load generator left to run (--tls needs wrk)'
+        : 'no load generator left to run (wrk missing and --only wrk)',
+    );
   return tools;
 }
 
@@ -346,6 +447,14 @@ function makeStaticRoot(): { staticRoot: string; scratch: string } {
   return { staticRoot, scratch };
 }
 
+/** `--tls`: a throw-away CA and an ECDSA P-256 certificate for localhost and 127.0.0.1, in `scratch`. */
+async function makeCertificate(scratch: string): Promise<TlsFiles> {
+  const dir = join(scratch, 'tls');
+  mkdirSync(dir, { mode: 0o755 });
+  const files = writePem(dir, 'server', await issue(await makeCa('Samovar load lab CA', 2)));
+  return { cert: files.cert, key: files.key };
+}
+
 async function startPeers(
   options: CompareOptions,
   pinning: Pinning,
@@ -356,7 +465,8 @@ async function startPeers(
     log('nginx is not installed: its rows are skipped (apt-get install nginx to add the ceiling)');
     ids = ids.filter((id) => id !== 'nginx');
   }
-  const setup = { options, pinning, ...dirs };
+  const tls = options.tls ? await makeCertificate(dirs.scratch) : null;
+  const setup = { options, pinning, ...dirs, tls };
   const started = await Promise.all(ids.map((id) => startServer(id, setup)));
   return Object.fromEntries(started.map((s) => [s.id, s]));
 }

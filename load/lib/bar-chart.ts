@@ -18,6 +18,7 @@ const COLORS: Readonly<Record<ServerId, string>> = {
   'samovar-fetch': '#f1c40f',
   'samovar-hono': '#d35400',
   'hono-node': '#16a085',
+  'node-https': '#2e86c1',
 };
 const PANEL_HEIGHT = 300;
 const WIDTH = 1000;

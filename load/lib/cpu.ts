@@ -6,6 +6,8 @@
  * spawned, from /proc/<pid>/stat). irq/softirq columns are left out on both sides, because the
  * loopback traffic we generate ourselves lands there. Elsewhere only a coarse fallback exists:
  * the idle share of `os.cpus()` while our servers are idle before a measurement.
+ * The same samples give the CPU of the server under load (its process group: a primary and its
+ * workers, or nginx's master and workers), for CPU per request and per handshake.
  * Must not: start or stop processes, or decide what counts as "busy" for the report.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -19,7 +21,8 @@ const HAS_PROC = process.platform === 'linux';
 interface Snapshot {
   readonly atMs: number;
   readonly machineTicks: number;
-  readonly ownTicks: ReadonlyMap<number, number>;
+  /** Ticks so far of each of our processes, with its process group. */
+  readonly own: ReadonlyMap<number, { readonly group: number; readonly ticks: number }>;
 }
 
 function machineTicks(): number {
@@ -29,8 +32,8 @@ function machineTicks(): number {
 }
 
 /** utime + stime of every process whose group is in `groups`, plus this process. */
-function ownTicks(groups: ReadonlySet<number>): Map<number, number> {
-  const ticks = new Map<number, number>();
+function ownTicks(groups: ReadonlySet<number>): Map<number, { group: number; ticks: number }> {
+  const own = new Map<number, { group: number; ticks: number }>();
   for (const name of readdirSync('/proc')) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     let stat: string;
@@ -42,20 +45,40 @@ function ownTicks(groups: ReadonlySet<number>): Map<number, number> {
     // Fields after the parenthesised command (which may itself hold spaces or parentheses).
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(name);
-    if (pid !== process.pid && !groups.has(Number(rest[2]))) continue;
-    ticks.set(pid, Number(rest[11]) + Number(rest[12]));
+    const group = Number(rest[2]);
+    if (pid !== process.pid && !groups.has(group)) continue;
+    own.set(pid, { group, ticks: Number(rest[11]) + Number(rest[12]) });
   }
-  return ticks;
+  return own;
 }
 
 function snapshot(groups: ReadonlySet<number>): Snapshot {
-  return { atMs: performance.now(), machineTicks: machineTicks(), ownTicks: ownTicks(groups) };
+  return { atMs: performance.now(), machineTicks: machineTicks(), own: ownTicks(groups) };
 }
 
-/** Foreign CPU between two snapshots, in cores (1.0 = one core fully used by someone else). */
-function foreignCores(from: Snapshot, to: Snapshot): number {
-  let own = 0;
-  for (const [pid, ticks] of to.ownTicks) own += ticks - (from.ownTicks.get(pid) ?? 0);
+/**
+ * Ticks our processes (those `include` accepts) used from the first snapshot to the last: each
+ * process's last-seen count minus its first, so one that exited between samples (an s_time client
+ * just before its shell) keeps what it used instead of turning into someone else's CPU.
+ */
+function ownUsed(snapshots: readonly Snapshot[], include: (pid: number, group: number) => boolean): number {
+  const first = snapshots[0];
+  if (!first) return 0;
+  const lastSeen = new Map<number, number>();
+  for (const s of snapshots) {
+    for (const [pid, p] of s.own) if (include(pid, p.group)) lastSeen.set(pid, p.ticks);
+  }
+  let used = 0;
+  for (const [pid, ticks] of lastSeen) used += ticks - (first.own.get(pid)?.ticks ?? 0);
+  return used;
+}
+
+/** Foreign CPU over the snapshots, in cores (1.0 = one core fully used by someone else). */
+function foreignCores(snapshots: readonly Snapshot[]): number {
+  const from = snapshots[0];
+  const to = snapshots[snapshots.length - 1];
+  if (!from || !to) return 0;
+  const own = ownUsed(snapshots, () => true);
   const seconds = (to.atMs - from.atMs) / 1000;
   if (seconds <= 0) return 0;
   return Math.max(0, (to.machineTicks - from.machineTicks - own) / TICKS_PER_S / seconds);
@@ -66,6 +89,12 @@ export interface CpuWindow {
   readonly foreignCores: number | null;
   /** Average CPU of the load generator (the sampler's anchor) over the window, in cores. */
   readonly generatorCores: number | null;
+  /**
+   * Average CPU of the server under load (the subject's process group) over the window, in
+   * cores (user + system time of its processes; the loopback's softirq time is not in it);
+   * `null` where unmeasured.
+   */
+  readonly serverCores?: number | null;
   readonly loadavg1: number;
 }
 
@@ -80,16 +109,19 @@ export class CpuSampler {
   readonly #loadavg1 = loadavg()[0] ?? 0;
   #timer: NodeJS.Timeout | null = null;
   #anchorPid = 0;
+  #subjectGroup: number | null = null;
   #result: CpuWindow | null = null;
 
   constructor(groups: Iterable<number>) {
     this.#groups = new Set(groups);
   }
 
-  start(anchorPid: number): void {
+  /** `subjectGroup`: the process group of the server under load, whose CPU is reported. */
+  start(anchorPid: number, subjectGroup: number | null = null): void {
     if (!HAS_PROC) return;
     this.#groups.add(anchorPid);
     this.#anchorPid = anchorPid;
+    this.#subjectGroup = subjectGroup;
     this.#snapshots.push(snapshot(this.#groups));
     this.#timer = setInterval(() => this.#snapshots.push(snapshot(this.#groups)), SAMPLE_EVERY_MS);
   }
@@ -103,17 +135,22 @@ export class CpuSampler {
   #compute(): CpuWindow {
     if (this.#timer) clearInterval(this.#timer);
     const first = this.#snapshots[0];
-    const withAnchor = this.#snapshots.filter((s) => s.ownTicks.has(this.#anchorPid));
-    const last = withAnchor[withAnchor.length - 1];
+    const lastIndex = this.#snapshots.findLastIndex((s) => s.own.has(this.#anchorPid));
+    const last = this.#snapshots[lastIndex];
     if (!first || !last || last === first) {
       return { foreignCores: null, generatorCores: null, loadavg1: this.#loadavg1 };
     }
-    const anchorTicks =
-      (last.ownTicks.get(this.#anchorPid) ?? 0) - (first.ownTicks.get(this.#anchorPid) ?? 0);
+    const window = this.#snapshots.slice(0, lastIndex + 1);
+    // The generator is its process group (spawned detached, it leads one): wrk or autocannon's
+    // runner alone, or the shell and its s_time clients.
+    const anchorTicks = ownUsed(window, (_pid, group) => group === this.#anchorPid);
     const seconds = (last.atMs - first.atMs) / 1000;
+    const subject = this.#subjectGroup;
+    const serverTicks = subject === null ? null : ownUsed(window, (_pid, group) => group === subject);
     return {
-      foreignCores: foreignCores(first, last),
+      foreignCores: foreignCores(window),
       generatorCores: anchorTicks / TICKS_PER_S / seconds,
+      serverCores: serverTicks === null ? null : serverTicks / TICKS_PER_S / seconds,
       loadavg1: this.#loadavg1,
     };
   }
@@ -139,7 +176,7 @@ export async function quietCheck(groups: Iterable<number>, ms: number): Promise<
     const set = new Set(groups);
     const from = snapshot(set);
     await new Promise((resolve) => setTimeout(resolve, ms));
-    return { foreignCores: foreignCores(from, snapshot(set)), generatorCores: null, loadavg1: load };
+    return { foreignCores: foreignCores([from, snapshot(set)]), generatorCores: null, loadavg1: load };
   }
   const from = idleShare();
   await new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,8 @@
 /**
- * The two load generators behind one call: autocannon (in a child process, see
- * harness/measure/autocannon-runner.ts) and wrk (with wrk-report.lua), each pinned with the
- * caller's `taskset` prefix, each reduced to the same `Measurement`.
+ * The load generators behind one call: autocannon (in a child process, see
+ * harness/measure/autocannon-runner.ts), wrk (with wrk-report.lua; `https://` under `--tls`) and,
+ * for the HTTPS handshake rows, `openssl s_time` (s-time.ts), each pinned with the caller's
+ * `taskset` prefix, each reduced to the same `Measurement`.
  * Must not: judge results (errors are counted here, judged by the caller) or start servers.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { Scenario, Tool } from './options.ts';
 import { spawnChild } from './processes.ts';
-import type { Child } from './processes.ts';
+import type { Child, Transport } from './processes.ts';
+import { parseSTime, sTimeArgv } from './s-time.ts';
 import { AUTOCANNON_RUNNER as RUNNER, RUNNER_MARK } from '../../harness/measure/runner-protocol.ts';
 import type { RunnerInput, RunnerOutput } from '../../harness/measure/runner-protocol.ts';
 
@@ -44,6 +46,8 @@ export interface RunSpec {
   readonly connections: number;
   readonly durationS: number;
   readonly pinPrefix: readonly string[];
+  /** `https` under `--tls`; default `http`. */
+  readonly transport?: Transport;
 }
 
 /** The installed wrk's version line, or `null` when there is no usable wrk. */
@@ -87,7 +91,7 @@ function wrkArgv(spec: RunSpec): string[] {
     `${REQUEST_TIMEOUT_S}s`,
     '-s',
     WRK_SCRIPT,
-    `http://127.0.0.1:${spec.port}/`,
+    `${spec.transport ?? 'http'}://127.0.0.1:${spec.port}/`,
     '--',
     String(scenario.pipelining),
     scenario.method,
@@ -154,8 +158,44 @@ async function finish(child: Child, mark: string): Promise<string> {
   return line.slice(mark.length);
 }
 
+/** openssl s_time: connections ÷ wall time; no latency percentiles (it reports none). */
+function startSTime(spec: RunSpec): GeneratorRun {
+  const mode = spec.scenario.handshake ?? 'new';
+  const argv = sTimeArgv(
+    { port: spec.port, clients: spec.connections, durationS: spec.durationS, mode },
+    spec.pinPrefix,
+  );
+  const startedMs = performance.now();
+  const child = spawnChild('openssl s_time', argv, { env: process.env, keepStdout: true });
+  const done = child.exited.then((): Measurement => {
+    const durationS = (performance.now() - startedMs) / 1000;
+    const r = parseSTime(child.stdout);
+    // With -reuse, a client's first connection is a full handshake by design; more than one
+    // full handshake per client means the server did not resume (reported, not an error).
+    const unresumed = mode === 'reuse' ? Math.max(0, r.full - spec.connections) : 0;
+    return {
+      requests: r.connections,
+      durationS,
+      rps: r.connections / durationS,
+      p50Ms: NaN,
+      p99Ms: NaN,
+      errors: r.failedClients + unresumed,
+      non2xx: 0,
+      detail: {
+        resumed: r.resumed,
+        full: r.full,
+        failedClients: r.failedClients,
+        unresumed,
+        bytesPerConnection: r.bytesPerConnection,
+      },
+    };
+  });
+  return { child, done };
+}
+
 /** Starts one measurement; `child` is available at once (for CPU sampling), `done` at its end. */
 export function startRun(spec: RunSpec): GeneratorRun {
+  if (spec.tool === 'openssl') return startSTime(spec);
   if (spec.tool === 'autocannon') {
     const child = spawnChild('autocannon', autocannonArgv(spec), { env: process.env, keepStdout: true });
     const done = finish(child, RUNNER_MARK).then((json) => fromAutocannon(JSON.parse(json) as RunnerOutput));

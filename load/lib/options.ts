@@ -7,8 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 
+/** The HTTP load generators (`--only`); `openssl` (s_time) measures only the HTTPS handshake rows. */
 export const TOOLS = ['autocannon', 'wrk'] as const;
-export type Tool = (typeof TOOLS)[number];
+export type Tool = (typeof TOOLS)[number] | 'openssl';
 
 export interface Scenario {
   readonly id: string;
@@ -35,6 +36,8 @@ export interface Scenario {
   readonly tools: readonly Tool[];
   /** Peers that can serve it (nginx has no echo; the node:net responder only says hello). */
   readonly peers: readonly PeerId[];
+  /** `openssl s_time` rows: a full handshake per connection (`new`) or a resumed one (`reuse`). */
+  readonly handshake?: 'new' | 'reuse';
 }
 
 export interface MixRequest {
@@ -52,6 +55,7 @@ export const PEERS = [
   'samovar-fetch',
   'samovar-hono',
   'hono-node',
+  'node-https',
 ] as const;
 export type PeerId = (typeof PEERS)[number];
 
@@ -68,7 +72,12 @@ export const APP_FIXTURE_PEERS: readonly PeerId[] = [
   'hono-node',
 ];
 
+/** The HTTPS comparison (`--tls`): Samovar over TLS beside node:https under node:cluster and nginx. */
+export const TLS_PEERS: readonly PeerId[] = ['samovar', 'node-https', 'nginx'];
+
 export interface CompareOptions {
+  /** HTTPS (`--tls`): every peer serves the same ECDSA P-256 certificate with the same profile. */
+  readonly tls: boolean;
   readonly durationS: number;
   readonly connections: number;
   readonly rounds: number;
@@ -119,6 +128,11 @@ Exits non-zero when a request failed or a server died.
   --workers N           worker processes per peer (default 1)
   --access-log on|off   Samovar's access log: on (its default, one line per request, written to
                         /dev/null so the lab does not read them) or off (log level warn) (default on)
+  --tls                 HTTPS instead: Samovar, node:https under node:cluster and nginx with one
+                        ECDSA P-256 certificate made for the run and Mozilla's intermediate profile;
+                        scenarios get, close (wrk: a full handshake per request), get-pipelined,
+                        handshake-new and handshake-resumed (openssl s_time -new / -reuse, where
+                        openssl is installed); with CPU per request and per handshake
   --no-pin              do not pin processes to CPUs with taskset
   --samovar-entry PATH  the samovar peer's entry file (default src/main.ts)
   --samovar-env K=V     extra environment for every Samovar peer (repeatable), e.g.
@@ -243,6 +257,34 @@ function buildScenarios(pipelining: number): Record<string, Scenario> {
   };
 }
 
+/** Parallel `openssl s_time` clients of the handshake rows (each makes one connection at a time). */
+const S_TIME_CLIENTS = 8;
+
+/** The HTTPS scenarios of `--tls`: the same requests as their HTTP namesakes, over TLS. */
+function buildTlsScenarios(pipelining: number): Record<string, Scenario> {
+  const http = buildScenarios(pipelining);
+  const over = (id: string, title: string, tools: readonly Tool[]): Scenario => {
+    const base = http[id];
+    if (base === undefined) throw new Error(`no HTTP scenario ${id}`);
+    return { ...base, title, tools, peers: TLS_PEERS };
+  };
+  const handshake = (mode: 'new' | 'reuse', title: string): Scenario => ({
+    ...over('close', title, ['openssl']),
+    id: mode === 'new' ? 'handshake-new' : 'handshake-resumed',
+    headers: {},
+    connections: S_TIME_CLIENTS,
+    expectBody: null,
+    handshake: mode,
+  });
+  return {
+    get: over('get', 'HTTPS GET / keep-alive ×50', ['wrk']),
+    close: over('close', 'HTTPS GET / Connection: close (a handshake per request)', ['wrk']),
+    'get-pipelined': over('get-pipelined', `HTTPS GET / pipelined ×${pipelining}`, ['wrk']),
+    'handshake-new': handshake('new', `HTTPS full handshakes (s_time -new ×${S_TIME_CLIENTS})`),
+    'handshake-resumed': handshake('reuse', `HTTPS resumed handshakes (s_time -reuse ×${S_TIME_CLIENTS})`),
+  };
+}
+
 function positiveInt(flag: string, text: string | undefined, fallback: number, min = 1): number {
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 1_000_000) {
@@ -263,14 +305,24 @@ function parseSwitch(flag: string, text: string): 'on' | 'off' {
   return text;
 }
 
-function parsePeers(list: string): readonly PeerId[] {
+function parsePeers(list: string, tls: boolean): readonly PeerId[] {
+  if (tls) {
+    const ids = list === ENGINE_PEERS.join(',') ? TLS_PEERS : list.split(',').map((name) => name.trim());
+    for (const id of ids) {
+      if (!TLS_PEERS.some((p) => p === id))
+        throw new UsageError(`--peers with --tls: unknown "${id}" (known: ${TLS_PEERS.join(', ')})`);
+    }
+    // node:https is the yardstick of every HTTPS ratio and Samovar the subject: both always run.
+    return TLS_PEERS.filter((p) => p === 'samovar' || p === 'node-https' || ids.includes(p));
+  }
   const ids: string[] = [];
   for (const id of list.split(',').map((name) => name.trim())) {
-    if (id === 'all') ids.push(...PEERS);
+    if (id === 'all') ids.push(...PEERS.filter((p) => p !== 'node-https'));
     else if (id === 'apps') ids.push(...APP_FIXTURE_PEERS);
     else ids.push(id);
   }
   for (const id of ids) {
+    if (id === 'node-https') throw new UsageError('--peers: node-https runs with --tls only');
     if (!PEERS.some((p) => p === id))
       throw new UsageError(`--peers: unknown "${id}" (known: ${PEERS.join(', ')}, apps, all)`);
   }
@@ -278,8 +330,8 @@ function parsePeers(list: string): readonly PeerId[] {
   return PEERS.filter((p) => p === 'samovar' || p === 'node-http' || ids.includes(p));
 }
 
-function parseScenarios(list: string, pipelining: number): readonly Scenario[] {
-  const known = buildScenarios(pipelining);
+function parseScenarios(list: string, pipelining: number, tls: boolean): readonly Scenario[] {
+  const known = tls ? buildTlsScenarios(pipelining) : buildScenarios(pipelining);
   const ids = list === 'all' ? Object.keys(known) : list.split(',').map((id) => id.trim());
   return ids.map((id) => {
     const scenario = known[id];
@@ -321,6 +373,7 @@ export function parseOptions(argv: readonly string[]): CompareOptions | null {
         workers: { type: 'string' },
         'access-log': { type: 'string', default: 'on' },
         'no-pin': { type: 'boolean', default: false },
+        tls: { type: 'boolean', default: false },
         'samovar-entry': { type: 'string', default: 'src/main.ts' },
         'samovar-env': { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', default: false },
@@ -332,7 +385,9 @@ export function parseOptions(argv: readonly string[]): CompareOptions | null {
   const { values } = parsed;
   if (values.help) return null;
   const pipelining = positiveInt('pipelining', values.pipelining, 10, 2);
+  const tls = values.tls;
   return Object.freeze({
+    tls,
     durationS: positiveInt('duration', values.duration, 10),
     connections: positiveInt('connections', values.connections, 50),
     rounds: positiveInt('rounds', values.rounds, 3),
@@ -340,11 +395,11 @@ export function parseOptions(argv: readonly string[]): CompareOptions | null {
     warmupS: positiveInt('warmup', values.warmup, 3, 0),
     quietWaitS: positiveInt('quiet-wait', values['quiet-wait'], 15, 0),
     tools: parseTools(values.only),
-    scenarios: parseScenarios(values.scenarios, pipelining),
+    scenarios: parseScenarios(values.scenarios, pipelining, tls),
     pin: !values['no-pin'],
     workers: positiveInt('workers', values.workers, 1),
     accessLog: parseSwitch('access-log', values['access-log']),
-    peers: parsePeers(values.peers),
+    peers: parsePeers(values.peers, tls),
     samovarEntry: values['samovar-entry'],
     samovarEnv: parseEnv(values['samovar-env']),
   });

@@ -10,6 +10,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { request as tlsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -195,6 +197,17 @@ export interface SimpleResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
+  /** Over HTTPS: the negotiated version and cipher (`TLSv1.3 TLS_AES_128_GCM_SHA256`); else `null`. */
+  readonly tls: string | null;
+}
+
+/** How the lab talks to a server: plain HTTP, or HTTPS to a certificate it made (not verified). */
+export type Transport = 'http' | 'https';
+
+function tlsOf(socket: unknown): string | null {
+  const s = socket as Partial<TLSSocket> | null;
+  if (typeof s?.getProtocol !== 'function' || typeof s.getCipher !== 'function') return null;
+  return `${s.getProtocol() ?? '?'} ${s.getCipher().standardName}`;
 }
 
 /** One request on a fresh connection (no agent, so nothing lingers). */
@@ -204,25 +217,28 @@ export function httpRequest(
   path: string,
   body: string | null = null,
   contentType: string | null = null,
+  transport: Transport = 'http',
 ): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     if (contentType) headers['content-type'] = contentType;
-    const req = request(
-      { host: '127.0.0.1', port, method, path, agent: false, headers, timeout: 2_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
+    const options = { host: '127.0.0.1', port, method, path, agent: false, headers, timeout: 2_000 };
+    // The lab's certificate is made for the run by a throw-away CA: encryption is what is
+    // measured, not trust, so the preflight's client does not verify it (wrk does not either).
+    const send = transport === 'https' ? tlsRequest : request;
+    const req = send(transport === 'https' ? { ...options, rejectUnauthorized: false } : options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+          tls: tlsOf(res.socket),
+        }),
+      );
+      res.on('error', reject);
+    });
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end(body ?? undefined);
@@ -235,13 +251,13 @@ function describeExit(child: Child): string {
 }
 
 /** Polls `GET /healthz` until 200; throws with the child's output if it exits or never answers. */
-export async function waitReady(child: Child, port: number): Promise<void> {
+export async function waitReady(child: Child, port: number, transport: Transport = 'http'): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (child.exit) throw new Error(`${child.name} did not become ready: ${describeExit(child)}`);
     try {
-      const res = await httpRequest(port, 'GET', '/healthz');
+      const res = await httpRequest(port, 'GET', '/healthz', null, null, transport);
       if (res.status === 200) return;
       last = `GET /healthz answered ${res.status}`;
     } catch (error) {
@@ -276,7 +292,7 @@ export interface ServerCommand {
 export async function startOnFreePort(
   name: string,
   command: (port: number) => ServerCommand,
-  options: { readonly discardStdout?: boolean } = {},
+  options: { readonly discardStdout?: boolean; readonly transport?: Transport } = {},
 ): Promise<StartedServer> {
   const port = await freePort();
   const { argv, env } = command(port);
@@ -285,7 +301,7 @@ export async function startOnFreePort(
     cwd: REPO_ROOT,
     discardStdout: options.discardStdout ?? false,
   });
-  await waitReady(child, port);
+  await waitReady(child, port, options.transport);
   return { child, port };
 }
 

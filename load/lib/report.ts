@@ -20,6 +20,7 @@ export const SERVER_TITLE: Readonly<Record<ServerId, string>> = {
   'samovar-fetch': 'Samovar bare fetch app',
   'samovar-hono': 'Hono on Samovar',
   'hono-node': 'Hono on @hono/node-server',
+  'node-https': 'node:https',
 };
 
 /** A ratio between two peers that serve the same app (or the same routes), subject ÷ yardstick. */
@@ -63,6 +64,8 @@ export interface RunRecord {
   readonly measurement: Measurement;
   /** Why this run counts as failed; empty when it is clean. */
   readonly problems: readonly string[];
+  /** `--tls`: handshakes the server counted during the run, full and resumed (`null`: not counted). */
+  readonly handshakes?: { readonly full: number; readonly resumed: number } | null;
 }
 
 export interface Spread {
@@ -131,8 +134,15 @@ function summarizeGroup(
   };
 }
 
-/** One row per tool × scenario × server, in the order the runs first appear; peers in `SERVERS` order. */
-export function summarize(runs: readonly RunRecord[], titles: ReadonlyMap<string, string>): SummaryRow[] {
+/**
+ * One row per tool × scenario × server, in the order the runs first appear; peers in `SERVERS`
+ * order. Ratios are to `yardstick` (node:http; node:https under `--tls`).
+ */
+export function summarize(
+  runs: readonly RunRecord[],
+  titles: ReadonlyMap<string, string>,
+  yardstick: ServerId = 'node-http',
+): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const keys = [...new Set(runs.map((r) => `${r.tool}\u0000${r.scenario}`))];
   for (const key of keys) {
@@ -140,14 +150,14 @@ export function summarize(runs: readonly RunRecord[], titles: ReadonlyMap<string
     const group = (server: ServerId): RunRecord[] =>
       runs.filter((r) => r.tool === tool && r.scenario === scenario && r.server === server);
     const title = titles.get(scenario ?? '') ?? scenario ?? '';
-    const baselineRuns = group('node-http');
+    const baselineRuns = group(yardstick);
     const b = baselineRuns.length > 0 ? summarizeGroup(baselineRuns, title) : null;
     for (const id of SERVERS) {
       const peerRuns = group(id);
       if (peerRuns.length === 0) continue;
       const s = summarizeGroup(peerRuns, title);
       const ratios =
-        b === null || id === 'node-http'
+        b === null || id === yardstick
           ? { rpsRatio: null, p99Ratio: null }
           : { rpsRatio: s.rps.median / b.rps.median, p99Ratio: s.p99Ms.median / b.p99Ms.median };
       rows.push({ ...s, ...ratios });
@@ -181,9 +191,9 @@ function ratioText(row: SummaryRow): string {
 }
 
 /** The Markdown table: medians, (min–max) when there was more than one round. */
-export function markdownTable(rows: readonly SummaryRow[]): string {
+export function markdownTable(rows: readonly SummaryRow[], yardstick: ServerId = 'node-http'): string {
   const lines = [
-    '| Tool | Scenario | Server | req/s | p50 ms | p99 ms | errors / non-2xx | ÷ node:http | busy rounds |',
+    `| Tool | Scenario | Server | req/s | p50 ms | p99 ms | errors / non-2xx | ÷ ${SERVER_TITLE[yardstick]} | busy rounds |`,
     '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   if (rows.length === 0) lines.push('| (no complete measurement) | | | | | | | | |');
@@ -231,10 +241,10 @@ export interface PairRow {
 }
 
 /** Every pair measured on the same tool and scenario, from the summary's medians. */
-export function pairRows(rows: readonly SummaryRow[]): PairRow[] {
+export function pairRows(rows: readonly SummaryRow[], pairs: readonly Pair[] = PAIRS): PairRow[] {
   const found: PairRow[] = [];
   for (const row of rows) {
-    for (const pair of PAIRS) {
+    for (const pair of pairs) {
       if (row.server !== pair.subject) continue;
       const base = rows.find(
         (r) => r.tool === row.tool && r.scenario === row.scenario && r.server === pair.yardstick,

@@ -5,7 +5,9 @@
  * node:net responder (load/peer-node-net.ts), the harness/apps fixtures through Samovar's CLI
  * (`node src/cli.ts harness/apps/<app>.ts`, the same environment) and the Hono fixture on
  * @hono/node-server (load/peer-hono-node.ts) — pinned, awaited, and checked once by hand before
- * any load (a server answering the wrong bytes fast is no result).
+ * any load (a server answering the wrong bytes fast is no result). With `--tls`: Samovar with
+ * `tls.cert`/`tls.key`, node:https under node:cluster (load/lib/peer-node-https.ts) and nginx with
+ * `ssl`, the same certificate and Mozilla intermediate profile (src/tls/profile.ts) for all three.
  * Must not: drive load or summarise results.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,14 +16,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { CompareOptions, Scenario } from './options.ts';
-import type { Child, Pinning } from './processes.ts';
-import { httpRequest, listenOn, startOnFreePort } from './processes.ts';
+import type { Child, Pinning, Transport } from './processes.ts';
+import { freePort, httpRequest, listenOn, startOnFreePort } from './processes.ts';
 import type { ServerCommand } from './processes.ts';
 import type { ServerId } from './report.ts';
+import { INTERMEDIATE_CIPHERS, INTERMEDIATE_CURVES } from '../../src/tls/profile.ts';
 
 const BASELINE = fileURLToPath(new URL('../baseline-node-http.ts', import.meta.url));
 const NODE_NET = fileURLToPath(new URL('../peer-node-net.ts', import.meta.url));
 const HONO_NODE = fileURLToPath(new URL('../peer-hono-node.ts', import.meta.url));
+const NODE_HTTPS = fileURLToPath(new URL('./peer-node-https.ts', import.meta.url));
 const CLI = 'src/cli.ts';
 /** The app each front-door peer serves (paths from the repository root, where peers start). */
 const FIXTURES = {
@@ -51,7 +55,13 @@ export function nginxVersion(): string | null {
  * `sendfile` for files; everything (pid, logs, temp paths) inside `prefix`, so it needs no
  * installation-wide state and is stopped by its PID.
  */
-function nginxConfig(prefix: string, port: number, workers: number, staticRoot: string): string {
+function nginxConfig(
+  prefix: string,
+  port: number,
+  workers: number,
+  staticRoot: string,
+  tls: TlsFiles | null,
+): string {
   const user = process.getuid?.() === 0 ? 'user root;\n' : '';
   return `${user}worker_processes ${workers};
 daemon off;
@@ -73,13 +83,38 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${tls ? ' ssl' : ''};${tls ? nginxTls(tls) : ''}
     location = / { return 200 "Hello, World!"; }
     location = /healthz { return 200 "ok\n"; }
     location / { root ${staticRoot}; }
   }
 }
 `;
+}
+
+/** The run's certificate and key (PEM files), served by every peer under `--tls`. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * nginx with Samovar's profile: TLS 1.2 and 1.3; the same TLS 1.2 ciphers (nginx's `ssl_ciphers`
+ * takes only those) and, through `ssl_conf_command`, the same TLS 1.3 suites in the same order;
+ * the same curves; the server's order; tickets on (its keys shared by its workers, as Samovar's
+ * ring is), no session cache (Samovar's workers resume by ticket).
+ */
+function nginxTls(tls: TlsFiles): string {
+  const suites = INTERMEDIATE_CIPHERS.split(':');
+  return `
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ${suites.filter((c) => !c.startsWith('TLS_')).join(':')};
+    ssl_conf_command Ciphersuites ${suites.filter((c) => c.startsWith('TLS_')).join(':')};
+    ssl_ecdh_curve ${INTERMEDIATE_CURVES};
+    ssl_prefer_server_ciphers on;
+    ssl_session_tickets on;`;
 }
 
 export interface RunningServer {
@@ -89,6 +124,9 @@ export interface RunningServer {
   readonly argv: readonly string[];
   /** The variables this script set for the server (not the inherited environment). */
   readonly env: Readonly<Record<string, string>>;
+  readonly transport: Transport;
+  /** Samovar under `--tls`: its metrics port, scraped for the handshakes it counted; else `null`. */
+  readonly metricsPort: number | null;
 }
 
 /**
@@ -120,17 +158,42 @@ export interface PeerSetup {
   readonly staticRoot: string;
   /** A scratch directory for nginx's prefix. */
   readonly scratch: string;
+  /** `--tls`: the certificate every peer serves; `null` over plain HTTP. */
+  readonly tls: TlsFiles | null;
 }
 
-function peerCommand(id: ServerId, setup: PeerSetup, port: number): ServerCommand {
-  const { options, staticRoot } = setup;
+function peerCommand(
+  id: ServerId,
+  setup: PeerSetup,
+  port: number,
+  metricsPort: number | null,
+): ServerCommand {
+  const { options, staticRoot, tls } = setup;
   const workers = String(options.workers);
   const node = (entry: string): string[] => [process.execPath, entry];
   switch (id) {
     case 'samovar':
       return {
         argv: node(options.samovarEntry),
-        env: { ...samovarEnv(options, port), SAMOVAR_WORKERS: workers, SAMOVAR_STATIC_ROOT: staticRoot },
+        env: {
+          ...samovarEnv(options, port),
+          SAMOVAR_WORKERS: workers,
+          SAMOVAR_STATIC_ROOT: staticRoot,
+          ...(tls ? { SAMOVAR_TLS_CERT: tls.cert, SAMOVAR_TLS_KEY: tls.key } : {}),
+          ...(metricsPort === null ? {} : { SAMOVAR_METRICS_PORT: String(metricsPort) }),
+        },
+      };
+    case 'node-https':
+      if (!tls) throw new Error("the node:https peer needs the run's certificate (--tls)");
+      return {
+        argv: node(NODE_HTTPS),
+        env: {
+          ...listenOn('PEER', port),
+          PEER_WORKERS: workers,
+          PEER_TLS_CERT: tls.cert,
+          PEER_TLS_KEY: tls.key,
+          NODE_CLUSTER_SCHED_POLICY: 'none',
+        },
       };
     case 'node-http':
       return {
@@ -171,7 +234,7 @@ function peerCommand(id: ServerId, setup: PeerSetup, port: number): ServerComman
       const prefix = join(setup.scratch, 'nginx');
       mkdirSync(prefix, { recursive: true });
       const conf = join(prefix, 'nginx.conf');
-      writeFileSync(conf, nginxConfig(prefix, port, options.workers, staticRoot));
+      writeFileSync(conf, nginxConfig(prefix, port, options.workers, staticRoot, tls));
       return { argv: ['nginx', '-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], env: {} };
     }
   }
@@ -183,21 +246,26 @@ export async function startServer(id: ServerId, setup: PeerSetup): Promise<Runni
   // With the access log on, Samovar writes a line per request: to /dev/null, not to this
   // process, whose reading them would cost a core's worth of CPU outside the pinning.
   const discardStdout = SAMOVAR_PEERS.has(id) && setup.options.accessLog === 'on';
+  const transport: Transport = setup.tls ? 'https' : 'http';
+  // Over TLS the lab reads Samovar's handshake counters (resumed or not) from its metrics port.
+  const metricsPort = setup.tls && id === 'samovar' ? await freePort() : null;
   const started = await startOnFreePort(
     id,
     (port) => {
-      const peer = peerCommand(id, setup, port);
+      const peer = peerCommand(id, setup, port, metricsPort);
       command = { argv: [...setup.pinning.serverPrefix, ...peer.argv], env: peer.env };
       return command;
     },
-    { discardStdout },
+    { discardStdout, transport },
   );
-  return { id, ...started, ...command };
+  return { id, ...started, ...command, transport, metricsPort };
 }
 
 export interface Preflight {
   /** Response headers that shape the bytes on the wire, for the report. */
   readonly getHeaders: Readonly<Record<string, string>>;
+  /** Over HTTPS: the version and cipher the preflight's client (Node's defaults) negotiated. */
+  readonly tls: string | null;
   readonly problems: readonly string[];
 }
 
@@ -214,12 +282,12 @@ function pickHeaders(
 /** Each scenario this peer serves, once by hand: a wrong status, body or echoed type is a problem. */
 export async function preflight(server: RunningServer, scenarios: readonly Scenario[]): Promise<Preflight> {
   const problems: string[] = [];
-  const get = await httpRequest(server.port, 'GET', '/');
+  const get = await httpRequest(server.port, 'GET', '/', null, null, server.transport);
   for (const scenario of scenarios) {
     if (!scenario.peers.includes(server.id) || scenario.expectBody === null) continue;
     const { method, path, body, contentType, expectBody } = scenario;
     const expectType = scenario.expectType ?? contentType;
-    const res = await httpRequest(server.port, method, path, body, contentType);
+    const res = await httpRequest(server.port, method, path, body, contentType, server.transport);
     if (res.status !== 200 || res.body !== expectBody) {
       problems.push(
         `${method} ${path} answered ${res.status} with ${res.body.length} bytes ${JSON.stringify(res.body.slice(0, 40))}, not the expected ${expectBody.length}`,
@@ -230,14 +298,14 @@ export async function preflight(server: RunningServer, scenarios: readonly Scena
       problems.push(`${method} ${path} answered Content-Type ${type}, not ${expectType}`);
     }
   }
-  return { getHeaders: pickHeaders(get.headers), problems };
+  return { getHeaders: pickHeaders(get.headers), tls: get.tls, problems };
 }
 
 /** Why a server is no longer fit to measure, or `null` when it is alive and healthy. */
 export async function checkAlive(server: RunningServer): Promise<string | null> {
   if (server.child.exit) return `${server.id} exited`;
   try {
-    const res = await httpRequest(server.port, 'GET', '/healthz');
+    const res = await httpRequest(server.port, 'GET', '/healthz', null, null, server.transport);
     return res.status === 200 ? null : `${server.id}: GET /healthz answered ${res.status}`;
   } catch (error) {
     return `${server.id}: GET /healthz failed: ${(error as Error).message}`;
