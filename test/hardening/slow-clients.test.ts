@@ -82,7 +82,8 @@ it('cuts tricklers and non-readers at their timeouts while normal clients keep t
   for (const r of [base, during]) {
     expect([r.errors, r.timeouts, r.non2xx, r.mismatches]).toEqual([0, 0, 0, 0]);
   }
-  expect(during.p99Ms).toBeLessThanOrEqual(2 * Math.max(base.p99Ms, 5));
+  // autocannon counts whole milliseconds: each p99 may be 1 ms off, so 2 ms of slack on top.
+  expect(during.p99Ms).toBeLessThanOrEqual(2 * Math.max(base.p99Ms, 5) + 2);
 
   // Tricklers: answered 408, cut at the head timeout (timer slack and a busy machine allowed).
   expect(trickle.length).toBeGreaterThanOrEqual(TRICKLERS);
