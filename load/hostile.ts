@@ -16,7 +16,12 @@
  * - `pace`: 20 clients reading a large answer one socket read every 4 s (≤ 16 KiB/s) and 20
  *   reading one every 50 ms, under a 64 KiB/s minimum send rate over 10 s windows: when the
  *   slow ones were cut, and that the fast ones were not (issue 16 §2).
- * `--only slow|body|pieces|deadline|pace` runs one; `--tricklers N --non-readers N --seconds S`
+ * - `stall`: the access log's reader (a `cat` on a FIFO) stops while autocannon runs and a SIGHUP
+ *   rolls the workers: requests served, the metrics port's latency (polled every 200 ms), the roll's
+ *   result and the lines dropped, against the same traffic with the reader reading (issue 16 §4).
+ * - `scrape`: 300 connections held open on the metrics port (half silent, half mid-head) while
+ *   Prometheus-like scrapes run: every scrape's status and latency (issue 16 §5).
+ * `--only slow|body|pieces|deadline|pace|stall|scrape` runs one; `--tricklers N --non-readers N --seconds S`
  * scale the first.
  * Must not: run inside `npm test` (test/hardening/ has the scaled-down versions).
  */
@@ -29,6 +34,12 @@ import { RssSampler } from '../harness/measure/rss.ts';
 import { chunkedUpload } from '../harness/clients/upload.ts';
 import { piecewiseUpload } from '../harness/clients/piecewise.ts';
 import net from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, freePort, ROOT } from '../harness/cluster.ts';
+import { BASE_ENV, FIXTURE_ENTRY } from '../harness/hardening/cluster.ts';
 import { startHardeningCluster, unplannedExits } from '../harness/hardening/cluster.ts';
 
 const MiB = 1024 * 1024;
@@ -309,6 +320,147 @@ async function pace(): Promise<object> {
   }
 }
 
+/** GET `path` on 127.0.0.1:`port`: its status and milliseconds, or status 0 after `timeoutMs`. */
+function timedGet(port: number, path: string, timeoutMs: number): Promise<{ status: number; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let head = '';
+    const done = (status: number): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ status, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => done(0), timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      head += d;
+      if (head.includes('\r\n')) done(Number(head.slice(9, 12)));
+    });
+    socket.on('error', () => done(0));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+async function stallScenario(): Promise<object> {
+  const dir = mkdtempSync(join(tmpdir(), 'samovar-hostile-stall-'));
+  const fifo = join(dir, 'log');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
+  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => reader.once('spawn', resolve));
+  const fd = openSync(fifo, 'w');
+  const port = await freePort();
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
+  );
+  const child = spawn(process.execPath, [FIXTURE_ENTRY], {
+    cwd: ROOT,
+    env: {
+      ...inherited,
+      ...BASE_ENV,
+      SAMOVAR_PORT: String(port),
+      SAMOVAR_LOG_ACCESS: 'on',
+      SAMOVAR_METRICS_ENABLED: 'true',
+      SAMOVAR_METRICS_PORT: '0',
+      SAMOVAR_CONTROL_SOCKET: join(dir, 'control.sock'),
+    },
+    stdio: ['ignore', fd, 'pipe'],
+  });
+  closeSync(fd);
+  const cluster = new Cluster(child, port, reader.stdout);
+  try {
+    await cluster.waitFor('ready', () => true, { count: 2, timeoutMs: 20_000 });
+    const metricsPort = (await cluster.waitFor('listen', () => true, { timeoutMs: 10_000 })).port as number;
+    const url = `http://127.0.0.1:${port}/`;
+    const reading = await normalTraffic(url, 20, 8, 'ok\n');
+    reader.kill('SIGSTOP');
+    const polls: { status: number; ms: number }[] = [];
+    let polling = true;
+    const poller = (async () => {
+      for (let i = 0; polling; i++) {
+        polls.push(await timedGet(metricsPort, i % 2 === 0 ? '/metrics' : '/healthz', 5_000));
+        await sleep(200);
+      }
+    })();
+    setTimeout(() => cluster.signal('SIGHUP'), 3_000);
+    const stalled = await normalTraffic(url, 20, 8, 'ok\n');
+    polling = false;
+    await poller;
+    const metrics = await new Promise<string>((resolve) => {
+      const socket = net.connect(metricsPort, '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (text += d));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+      socket.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    });
+    const value = (pattern: RegExp): number => Number(pattern.exec(metrics)?.[1] ?? NaN);
+    const ms = polls.map((p) => p.ms).sort((a, b) => a - b);
+    reader.kill('SIGCONT');
+    return {
+      reading: {
+        requests: reading.requests,
+        p99Ms: reading.p99Ms,
+        errors: reading.errors + reading.timeouts,
+      },
+      stalled: {
+        requests: stalled.requests,
+        p99Ms: stalled.p99Ms,
+        errors: stalled.errors + stalled.timeouts,
+      },
+      metricsPort: {
+        polls: polls.length,
+        failed: polls.filter((p) => p.status !== 200).length,
+        ms: { p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms[ms.length - 1] },
+      },
+      reloadsOk: value(/^samovar_reloads_total\{result="ok"\} (\d+)/m),
+      hangRestarts: value(/^samovar_worker_restarts_total\{reason="hang"\} (\d+)/m),
+      linesDropped: value(/^samovar_log_lines_dropped_total (\d+)/m),
+    };
+  } finally {
+    reader.kill('SIGCONT');
+    await cluster.destroy();
+    reader.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function scrapeScenario(): Promise<object> {
+  const cluster = await startHardeningCluster({
+    env: { SAMOVAR_METRICS_ENABLED: 'true', SAMOVAR_METRICS_PORT: '0' },
+  });
+  const held: net.Socket[] = [];
+  try {
+    const metricsPort = (await cluster.waitFor('listen', () => true, { timeoutMs: 10_000 })).port as number;
+    for (let i = 0; i < 300; i++) {
+      const socket = net.connect(metricsPort, '127.0.0.1');
+      socket.on('error', () => {});
+      if (i % 2 === 1) socket.write('GET /metrics HTTP/1.1\r\nHost: a\r\n');
+      held.push(socket);
+      if (i % 50 === 49) await sleep(50);
+    }
+    await sleep(500);
+    const scrapes: { status: number; ms: number }[] = [];
+    for (let i = 0; i < 40; i++) {
+      scrapes.push(await timedGet(metricsPort, i % 4 === 3 ? '/readyz' : '/metrics', 10_000));
+      await sleep(250);
+    }
+    const ms = scrapes.map((p) => p.ms).sort((a, b) => a - b);
+    return {
+      heldConnections: held.length,
+      stillOpenAtEnd: held.filter((s) => !s.destroyed && s.readyState === 'open').length,
+      scrapes: scrapes.length,
+      failed: scrapes.filter((p) => p.status !== 200).length,
+      ms: { p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms[ms.length - 1] },
+      unplannedExits: unplannedExits(cluster),
+    };
+  } finally {
+    for (const s of held) s.destroy();
+    await cluster.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -336,6 +488,8 @@ async function main(): Promise<void> {
     ['pieces', pieces],
     ['deadline', deadline],
     ['pace', pace],
+    ['stall', stallScenario],
+    ['scrape', scrapeScenario],
   ] as const) {
     if (only !== undefined && only !== name) continue;
     out[name] = await run();
