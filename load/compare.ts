@@ -7,7 +7,8 @@
  *
  * With `--tls`, HTTPS instead: Samovar, node:https under node:cluster and nginx with one ECDSA P-256
  * certificate made for the run and Mozilla's intermediate profile; wrk on keep-alive,
- * `Connection: close` (a full handshake per request) and pipelining, openssl s_time on full and
+ * `Connection: close` (a handshake per request; wrk resumes about half of them) and pipelining,
+ * openssl s_time on full and
  * resumed handshakes; the server's CPU per request and per handshake from /proc; issue 17's goals.
  *
  * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the ratios to node:http,

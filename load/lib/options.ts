@@ -130,7 +130,7 @@ Exits non-zero when a request failed or a server died.
                         /dev/null so the lab does not read them) or off (log level warn) (default on)
   --tls                 HTTPS instead: Samovar, node:https under node:cluster and nginx with one
                         ECDSA P-256 certificate made for the run and Mozilla's intermediate profile;
-                        scenarios get, close (wrk: a full handshake per request), get-pipelined,
+                        scenarios get, close (wrk: a handshake per request, about half resumed), get-pipelined,
                         handshake-new and handshake-resumed (openssl s_time -new / -reuse, where
                         openssl is installed); with CPU per request and per handshake
   --no-pin              do not pin processes to CPUs with taskset
