@@ -108,8 +108,15 @@ export interface LogLevelMessage extends Envelope<'log-level'> {
   readonly level: LogLevel;
 }
 
+/**
+ * The answer to `drained`: the worker may exit now. Messages are ordered, so every connection
+ * the primary handed it (round-robin) before learning its server had closed has reached it
+ * first, and Node's cluster has sent each back (see worker.ts `exitWhenReleased`).
+ */
+export type ReleaseMessage = Envelope<'release'>;
+
 export type PrimaryMessage =
-  StartMessage | HealthMessage | DrainMessage | ScrapeMessage | LogLevelMessage | TlsMessage;
+  StartMessage | HealthMessage | DrainMessage | ScrapeMessage | LogLevelMessage | TlsMessage | ReleaseMessage;
 
 // ---- worker → primary ----------------------------------------------------------------------
 
@@ -140,7 +147,7 @@ export interface HeartbeatMessage extends Envelope<'heartbeat'> {
   readonly durations?: readonly number[];
 }
 
-/** Draining finished (the engine's drain result, with the worker's totals); the worker exits right after. */
+/** Draining finished (the engine's drain result, with the worker's totals); the worker exits once released. */
 export interface DrainedMessage extends Envelope<'drained'>, Readonly<DrainResult> {
   readonly requests: number;
   readonly durationMs: number;
@@ -169,8 +176,17 @@ export interface MetricsMessage extends Envelope<'metrics'> {
   readonly families: MetricSnapshot;
 }
 
+/** The worker's last message after `release`: written, it has flushed everything before it. */
+export type ByeMessage = Envelope<'bye'>;
+
 export type WorkerMessage =
-  HelloMessage | ReadyMessage | HeartbeatMessage | DrainedMessage | FailedMessage | MetricsMessage;
+  | HelloMessage
+  | ReadyMessage
+  | HeartbeatMessage
+  | DrainedMessage
+  | FailedMessage
+  | MetricsMessage
+  | ByeMessage;
 
 // ---- construction and guards ---------------------------------------------------------------
 
@@ -193,6 +209,7 @@ const WORKER_TYPES: ReadonlySet<string> = new Set([
   'drained',
   'failed',
   'metrics',
+  'bye',
 ]);
 const PRIMARY_TYPES: ReadonlySet<string> = new Set([
   'start',
@@ -201,6 +218,7 @@ const PRIMARY_TYPES: ReadonlySet<string> = new Set([
   'scrape',
   'log-level',
   'tls',
+  'release',
 ]);
 
 function isEnvelope(value: unknown, types: ReadonlySet<string>): boolean {

@@ -249,6 +249,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
           ...workerFields(w),
           ...{ requests: m.requests, open: m.open, idle: m.idle, cut: m.cut, durationMs: m.durationMs },
         });
+        // After every connection handed to it before its server closed (worker.ts).
+        this.send(w, message('release', {}));
         return;
       case 'failed':
         if (m.entry !== undefined && !this.everReady && this.shutdown === null)

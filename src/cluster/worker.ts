@@ -25,7 +25,14 @@ import type { Handler, Request, Response, Server, ServerOptions } from '../serve
 import { readiness } from './health.ts';
 import { createClusterLogger } from './lifecycle-log.ts';
 import { isPrimaryMessage, message, RetireReason } from './messages.ts';
-import type { DrainMessage, HealthMessage, PrimaryMessage, StartMessage, WorkerMessage } from './messages.ts';
+import type {
+  DrainedMessage,
+  DrainMessage,
+  HealthMessage,
+  PrimaryMessage,
+  StartMessage,
+  WorkerMessage,
+} from './messages.ts';
 import { RequestObserver } from './request-observer.ts';
 import { onWorkerSignals } from './signals.ts';
 import type { TlsHandoff, TlsMessage } from './messages.ts';
@@ -60,6 +67,8 @@ const HTTP_PUSH_MS = 200;
 
 /** What a worker's drain leaves for `close` when the drain used the whole deadline. */
 const MIN_CLOSE_MS = 500;
+/** How long a drained worker waits for the primary's `release` before it exits anyway. */
+const RELEASE_WAIT_MS = 2_000;
 
 const WORKER_ID = cluster.worker?.id ?? 0;
 const logger = createClusterLogger('worker', { workerId: WORKER_ID });
@@ -76,6 +85,8 @@ class WorkerProcess {
   private metrics: WorkerMetrics | null = null;
   private requests = 0;
   private draining = false;
+  /** Set while a drained worker waits for the primary's `release` (exitWhenReleased). */
+  private released: (() => void) | null = null;
   private health: HealthMessage | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private httpPush: NodeJS.Timeout | null = null;
@@ -115,6 +126,8 @@ class WorkerProcess {
         return setLogLevel(m.level);
       case 'tls':
         return this.applyTls(m);
+      case 'release':
+        return this.released?.();
     }
   }
 
@@ -332,7 +345,7 @@ class WorkerProcess {
         await this.closeApp(m, started);
         const durationMs = Date.now() - started;
         await this.pushMetrics(0, true);
-        this.exitAfter(message('drained', { requests: this.requests, ...result, durationMs }));
+        this.exitWhenReleased(message('drained', { requests: this.requests, ...result, durationMs }));
       })
       .catch((error: unknown) => this.failed(error));
   }
@@ -367,6 +380,26 @@ class WorkerProcess {
       ? { error: text, entry: (error as Error & { entry: string }).entry }
       : { error: text };
     this.exitAfter(message('failed', fields), 1);
+  }
+
+  /**
+   * After a drain: says so, and exits once the primary releases it. Under round-robin scheduling
+   * the primary may hand this worker connections after its server closed and before the primary
+   * heard so; Node's cluster sends each back (accepted: false) when it arrives — but only if the
+   * worker is still there. One that exited first took them with it, and their clients waited for
+   * nothing (a TLS client reconnecting through a roll lost one in about three rolls). Messages are
+   * ordered: once `release` arrives every such handoff has been answered, and `bye`, written,
+   * has flushed those answers. A primary that never answers costs RELEASE_WAIT_MS.
+   */
+  private exitWhenReleased(last: DrainedMessage): void {
+    if (!process.connected || process.send === undefined) return this.exitAfter(last);
+    const timer = setTimeout(() => this.released?.(), RELEASE_WAIT_MS);
+    this.released = () => {
+      this.released = null;
+      clearTimeout(timer);
+      this.exitAfter(message('bye', {}));
+    };
+    process.send(last);
   }
 
   /** Sends `last`, then exits once it is written (or at once without a channel); the log flushes on exit. */
