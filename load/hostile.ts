@@ -34,11 +34,7 @@ import { RssSampler } from '../harness/measure/rss.ts';
 import { chunkedUpload } from '../harness/clients/upload.ts';
 import { piecewiseUpload } from '../harness/clients/piecewise.ts';
 import net from 'node:net';
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cluster, freePort, ROOT } from '../harness/cluster.ts';
+import { startOnFifo } from '../harness/fifo-cluster.ts';
 import { BASE_ENV, FIXTURE_ENTRY } from '../harness/hardening/cluster.ts';
 import { startHardeningCluster, unplannedExits } from '../harness/hardening/cluster.ts';
 
@@ -343,31 +339,14 @@ function timedGet(port: number, path: string, timeoutMs: number): Promise<{ stat
 }
 
 async function stallScenario(): Promise<object> {
-  const dir = mkdtempSync(join(tmpdir(), 'samovar-hostile-stall-'));
-  const fifo = join(dir, 'log');
-  if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
-  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve) => reader.once('spawn', resolve));
-  const fd = openSync(fifo, 'w');
-  const port = await freePort();
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
-  );
-  const child = spawn(process.execPath, [FIXTURE_ENTRY], {
-    cwd: ROOT,
-    env: {
-      ...inherited,
-      ...BASE_ENV,
-      SAMOVAR_PORT: String(port),
-      SAMOVAR_LOG_ACCESS: 'on',
-      SAMOVAR_METRICS_ENABLED: 'true',
-      SAMOVAR_METRICS_PORT: '0',
-      SAMOVAR_CONTROL_SOCKET: join(dir, 'control.sock'),
-    },
-    stdio: ['ignore', fd, 'pipe'],
+  const fifo = await startOnFifo(FIXTURE_ENTRY, {
+    ...BASE_ENV,
+    SAMOVAR_LOG_ACCESS: 'on',
+    SAMOVAR_METRICS_ENABLED: 'true',
+    SAMOVAR_METRICS_PORT: '0',
   });
-  closeSync(fd);
-  const cluster = new Cluster(child, port, reader.stdout);
+  const { cluster, reader } = fifo;
+  const port = cluster.port;
   try {
     await cluster.waitFor('ready', () => true, { count: 2, timeoutMs: 20_000 });
     const metricsPort = (await cluster.waitFor('listen', () => true, { timeoutMs: 10_000 })).port as number;
@@ -419,10 +398,7 @@ async function stallScenario(): Promise<object> {
       linesDropped: value(/^samovar_log_lines_dropped_total (\d+)/m),
     };
   } finally {
-    reader.kill('SIGCONT');
-    await cluster.destroy();
-    reader.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await fifo.stop();
   }
 }
 

@@ -17,14 +17,12 @@
  * traffic stalls, and so does the primary and with it the metrics port.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, freePort, get, ROOT, sleep } from '../../harness/cluster.ts';
+import { get, sleep, type Cluster } from '../../harness/cluster.ts';
+import { startOnFifo as startFifoCluster } from '../../harness/fifo-cluster.ts';
 import { scrape, startMetricsCluster, sum } from './support.ts';
 
 const ENTRY = 'test/observability/fixtures/pid-entry.ts';
@@ -61,25 +59,7 @@ afterEach(async () => {
 
 /** A cluster whose stdout is a FIFO read by `cat` (whose output the test reads). */
 async function startOnFifo(env: Record<string, string>): Promise<Running> {
-  const dir = mkdtempSync(join(tmpdir(), 'samovar-stall-'));
-  const fifo = join(dir, 'log');
-  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve) => reader.once('spawn', resolve));
-  // A blocking open, as a shell's `|` or Docker's log FIFO gives: it returns once `cat` opened.
-  const fd = openSync(fifo, 'w');
-  const port = await freePort();
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('SAMOVAR_') && name !== 'PORT'),
-  );
-  const child = spawn(process.execPath, [ENTRY], {
-    cwd: ROOT,
-    // Its control socket in the test's directory: a killed primary leaves nothing in the repository.
-    env: { ...inherited, ...baseEnv(port), SAMOVAR_CONTROL_SOCKET: join(dir, 'control.sock'), ...env },
-    stdio: ['ignore', fd, 'pipe'],
-  });
-  closeSync(fd);
-  const cluster = new Cluster(child, port, reader.stdout);
+  const { cluster, reader, dir } = await startFifoCluster(ENTRY, { ...baseEnv(), ...env });
   running = { cluster, metricsPort: 0, reader, dir };
   await cluster.waitFor('ready', () => true, { count: 2, timeoutMs: 15_000 });
   const listen = await cluster.waitFor('listen', () => true, { timeoutMs: 10_000 });
@@ -97,10 +77,9 @@ async function startOnSocket(env: Record<string, string>): Promise<Running> {
   return running;
 }
 
-function baseEnv(port: number): Record<string, string> {
+function baseEnv(): Record<string, string> {
   return {
     SAMOVAR_HOST: '127.0.0.1',
-    SAMOVAR_PORT: String(port),
     SAMOVAR_WORKERS: '2',
     SAMOVAR_METRICS_PORT: '0',
     SAMOVAR_LOG_ACCESS: 'on',
