@@ -9,7 +9,7 @@
  */
 
 import type { Config } from '../config/index.ts';
-import { AccessLog, roundMs } from '../log/index.ts';
+import { AccessLog } from '../log/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { HttpMetrics } from '../metrics/index.ts';
 import type {
@@ -33,12 +33,15 @@ export class RequestObserver {
   readonly onResponse: ResponseHook | undefined;
   readonly onError: ErrorHook;
   readonly onProtocolError: ProtocolErrorHook;
+  /** `onResponse` writes every request's peer address (the access log is on or sampled). */
+  readonly recordsPeer: boolean;
 
   constructor(options: ObserverOptions) {
     this.metrics = options.metrics;
     this.logger = options.logger;
     const { access, accessSampleEvery } = options;
     this.access = access === 'off' ? null : new AccessLog(options.logger, access, accessSampleEvery);
+    this.recordsPeer = this.access !== null;
     const observing = this.metrics !== null || this.access !== null;
     this.onResponse = observing ? this.responded.bind(this) : undefined;
     this.onError = this.failed.bind(this);
@@ -56,20 +59,7 @@ export class RequestObserver {
     }
     const access = this.access;
     if (access === null || !access.wanted()) return;
-    access.write({
-      reqId: req.id,
-      method: req.method,
-      path: req.path,
-      route: req.route,
-      status: res.statusCode,
-      bytes: res.bodyBytes,
-      reqBytes: received,
-      durationMs: roundMs(ms),
-      remote: req.remoteAddress,
-      userAgent: req.get('user-agent'),
-      tls: req.tls,
-      outcome: res.outcome,
-    });
+    access.write(req, res, received, ms);
   }
 
   private failed(error: unknown, context: ErrorContext): void {

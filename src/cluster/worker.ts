@@ -170,12 +170,12 @@ class WorkerProcess {
       access: config.log.access,
       accessSampleEvery: config.log.accessSampleEvery,
     });
-    const { onResponse, onError, onProtocolError } = observer;
+    const { onResponse, onError, onProtocolError, recordsPeer } = observer;
     const onAcceptError = (code: string, pauseMs: number): void =>
       logger.log('warn', 'error', 'accept failed; pausing', { code, pauseMs });
     const requestIds = new RequestIds(WORKER_ID);
     const tls = engineTls(config, this.tls);
-    return { ...config, tls, onResponse, onError, onProtocolError, onAcceptError, requestIds };
+    return { ...config, tls, onResponse, recordsPeer, onError, onProtocolError, onAcceptError, requestIds };
   }
 
   /**

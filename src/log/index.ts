@@ -18,4 +18,11 @@ export { LOG_LEVELS, isLogLevel, AccessMode, OnStall, type LogLevel } from './se
 export { LineSink, MAX_BUFFERED_BYTES, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
 export { nonBlockingStdout, StdoutKind, type LogDescriptor } from './stdout-descriptor.ts';
 export { RequestIds, isSafeRequestId, bootPrefix, MAX_REQUEST_ID_LENGTH } from './request-id.ts';
-export { AccessLog, ACCESS_EVENT, roundMs, type AccessRecord } from './access.ts';
+export {
+  AccessLog,
+  ACCESS_EVENT,
+  roundMs,
+  type AccessRequest,
+  type AccessResponse,
+  type AccessTls,
+} from './access.ts';

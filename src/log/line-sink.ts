@@ -46,7 +46,7 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Largest write to a file or character device. */
 const FILE_WRITE_BYTES = 64 * 1024;
 const INITIAL_BYTES = 64 * 1024;
-/** A turn's text is encoded and written early past this many characters. */
+/** A turn's lines are written early past this many characters (or bytes, built in place). */
 const TURN_TEXT_MAX = 64 * 1024;
 const RETRY_MS = 10;
 const EXIT_WAIT_MS = 1000;
@@ -132,6 +132,40 @@ export class LineSink {
       setImmediate(flushTurn, this);
     }
     return true;
+  }
+
+  /**
+   * Room for one line of at most `max` bytes, which the caller builds straight into the returned
+   * buffer from `end` and hands over with `commit` before anything else runs (the access log:
+   * no string, no copy). `null` when the line is dropped (the reader is stalled and the buffer
+   * full under `drop`, or logging has ended); under `block` it waits for room as `write` does.
+   */
+  reserve(max: number): Buffer | null {
+    if (this.broken) return null;
+    // Lines written earlier this turn go first.
+    this.encode();
+    if (!this.fits(max) && !this.makeRoom(max)) {
+      this.dropped++;
+      this.droppedSinceNotice++;
+      return null;
+    }
+    this.ensureRoom(max);
+    return this.buf;
+  }
+
+  /** Where the line built after `reserve` starts. */
+  get end(): number {
+    return this.used;
+  }
+
+  /** The line built after `reserve` ends at `end` (a newline just before it); written this turn. */
+  commit(end: number): void {
+    this.used = end;
+    if (!this.blocked && end - this.head >= TURN_TEXT_MAX) this.flushNow();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(flushTurn, this);
+    }
   }
 
   /** Bytes waiting to be written. */
@@ -225,20 +259,24 @@ export class LineSink {
     if (text.length === 0) return;
     this.text = '';
     const bytes = Buffer.byteLength(text);
-    if (this.used + bytes > this.buf.length) {
-      const pending = this.used - this.head;
-      const need = pending + bytes;
-      if (need > this.buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(need, Math.min(this.buf.length * 2, this.maxBuffered)));
-        this.buf.copy(bigger, 0, this.head, this.used);
-        this.buf = bigger;
-      } else {
-        this.buf.copy(this.buf, 0, this.head, this.used);
-      }
-      this.head = 0;
-      this.used = pending;
-    }
+    this.ensureRoom(bytes);
     this.used += this.buf.write(text, this.used, 'utf8');
+  }
+
+  /** Makes `bytes` of room after `used`: moves the waiting bytes to the front, or grows. */
+  private ensureRoom(bytes: number): void {
+    if (this.used + bytes <= this.buf.length) return;
+    const pending = this.used - this.head;
+    const need = pending + bytes;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, Math.min(this.buf.length * 2, this.maxBuffered)));
+      this.buf.copy(bigger, 0, this.head, this.used);
+      this.buf = bigger;
+    } else {
+      this.buf.copy(this.buf, 0, this.head, this.used);
+    }
+    this.head = 0;
+    this.used = pending;
   }
 
   /** After lines were dropped and writing works again: one line saying how many (then written). */

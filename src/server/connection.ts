@@ -44,7 +44,9 @@ export interface ConnectionContext extends OutputContext {
   nextRequestId(head: RequestHead): string;
   connectionClosed(reason: CloseReason): void;
   /** Overload (503) and rate limit (429): true when `res` was answered in its handler's place. */
-  shed(res: ServerResponse, peer: string | undefined): boolean;
+  shed(res: ServerResponse, socket: Socket): boolean;
+  /** Every request's peer address is recorded (the access log): read it at the first request. */
+  readonly recordsPeer: boolean;
 }
 
 /**
@@ -68,7 +70,8 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   declare protected readonly ctx: ConnectionContext;
   state: ConnState = ConnState.NEW;
   registrySlot = -1;
-  readonly remote: string;
+  /** `address:port` of the peer once read (see `remote`). */
+  private peer: string | null = null;
   /** What the TLS handshake negotiated, shared by this connection's requests; null over plain HTTP. */
   readonly tls: TlsFacts | null;
   private readonly parser: RequestParser;
@@ -101,7 +104,6 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
 
   constructor(socket: Socket, ctx: ConnectionContext) {
     super(socket, ctx);
-    this.remote = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`;
     this.tls = (socket as TLSSocket).encrypted === true ? new TlsFacts(socket as TLSSocket) : null;
     this.parser = new RequestParser(ctx.options.limits);
     this.timer = new ConnectionTimer(this);
@@ -114,6 +116,21 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     socket.on('close', onSocketClose);
     ctx.registry.add(this);
     this.updateTimer();
+  }
+
+  /**
+   * `address:port` of the peer, read from the socket on first use: a system call that a
+   * connection whose requests nobody logs never makes (a port scanner, a health check, the
+   * access log off). Once the socket is destroyed an address never read is gone: ''.
+   */
+  get remote(): string {
+    return this.peer ?? this.readPeer();
+  }
+
+  private readPeer(): string {
+    const address = this.socket.remoteAddress;
+    this.peer = address === undefined ? '' : `${address}:${this.socket.remotePort ?? ''}`;
+    return this.peer;
   }
 
   // ---- reading ----
@@ -219,7 +236,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const limit = this.ctx.options.connections.maxRequestsPerConnection;
     if (!head.keepAlive || this.requests >= limit) res.forceClose = true;
     // Overloaded, or this client over its rate: answered at once, the handler never runs.
-    if (this.ctx.shed(res, this.socket.remoteAddress)) return;
+    if (this.ctx.shed(res, this.socket)) return;
     const expect = head.expect;
     if (expect !== null) {
       // RFC 9110 §10.1.1: 417 for expectations we do not know; 100-continue ignored from 1.0.
@@ -232,7 +249,10 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
 
   private request(head: RequestHead): ServerRequest {
     const trust = this.ctx.options.trustForwardedProto === true;
-    return new ServerRequest(head, this.ctx.nextRequestId(head), this.remote, this.tls, trust);
+    // The access log names the peer of every request, also of one whose client has gone by the
+    // time it is answered (and a reset socket forgets its address): read it now, once.
+    if (this.peer === null && this.ctx.recordsPeer) this.readPeer();
+    return new ServerRequest(head, this.ctx.nextRequestId(head), this, this.tls, trust);
   }
 
   private onBody(buf: Buffer, start: number, end: number): void {

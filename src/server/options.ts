@@ -94,6 +94,12 @@ export interface ServerOptions {
   readonly onProtocolError?: ProtocolErrorHook;
   readonly onAcceptError?: AcceptErrorHook;
   readonly onResponse?: ResponseHook;
+  /**
+   * `onResponse` reads every request's `remoteAddress` (the access log): the engine reads a
+   * connection's peer at its first request, before a reset could lose it. Otherwise it is read
+   * only when asked.
+   */
+  readonly recordsPeer?: boolean;
   readonly requestIds?: RequestIdSource;
 }
 
@@ -145,6 +151,7 @@ export interface ServerOptionsOverrides {
   onProtocolError?: ProtocolErrorHook;
   onAcceptError?: AcceptErrorHook;
   onResponse?: ResponseHook;
+  recordsPeer?: boolean;
   requestIds?: RequestIdSource;
 }
 

@@ -12,6 +12,11 @@ import type { Request, TlsInfo } from './api.ts';
 import { RequestAbortedError } from './http-error.ts';
 import { EMPTY_BODY, type IncomingBody } from './request-body.ts';
 
+/** Where a request's peer address comes from (its connection), read on first use. */
+export interface PeerSource {
+  readonly remote: string;
+}
+
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The route label of a request no route matched (metrics never label by raw path). */
@@ -26,12 +31,11 @@ export class ServerRequest implements Request {
   readonly path: string;
   /** The parser's head: raw target, flattened header list, version, framing. */
   readonly head: RequestHead;
-  /** Address of the peer, for logs. */
-  readonly remoteAddress: string;
   /** The connection's TLS facts (shared by its requests), or null over plain HTTP. */
   readonly tls: TlsInfo | null;
   /** Whether a plain request's `X-Forwarded-Proto` is believed (`tls.trustForwardedProto`). */
   private readonly forwardedProto: boolean;
+  private readonly peer: PeerSource;
   /** Path parameters filled by the router (`/users/:id` → `{ id }`), percent-decoded. */
   params: Readonly<Record<string, string>> = NO_PARAMS;
   /**
@@ -52,7 +56,7 @@ export class ServerRequest implements Request {
   constructor(
     head: RequestHead,
     id: string,
-    remoteAddress: string,
+    peer: PeerSource,
     tls: TlsInfo | null = null,
     forwardedProto = false,
   ) {
@@ -60,7 +64,7 @@ export class ServerRequest implements Request {
     this.method = head.method;
     this.path = head.path;
     this.head = head;
-    this.remoteAddress = remoteAddress;
+    this.peer = peer;
     this.tls = tls;
     this.forwardedProto = forwardedProto;
     this.startedAt = performance.now();
@@ -79,6 +83,15 @@ export class ServerRequest implements Request {
     const comma = value.indexOf(',');
     const first = (comma < 0 ? value : value.slice(0, comma)).trim().toLowerCase();
     return first === 'https' ? 'https' : 'http';
+  }
+
+  /**
+   * `address:port` of the peer, read from the connection on first use (with the access log on,
+   * at the connection's first request). '' when the client reset the connection before anyone
+   * asked.
+   */
+  get remoteAddress(): string {
+    return this.peer.remote;
   }
 
   /** The request-target exactly as sent. */

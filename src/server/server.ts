@@ -83,6 +83,7 @@ export class Server implements ConnectionContext, TlsHost {
   readonly onError: ErrorHook;
   readonly onProtocolError: ProtocolErrorHook;
   readonly onResponse: ResponseHook | null;
+  readonly recordsPeer: boolean;
   readonly echoRequestIds: boolean;
   /** Connections accepted and closed by reason (metrics read them at scrape time). */
   readonly stats = new ConnectionStats();
@@ -110,6 +111,7 @@ export class Server implements ConnectionContext, TlsHost {
     this.onError = options.onError ?? stderrErrorHook;
     this.onProtocolError = options.onProtocolError ?? stderrProtocolErrorHook;
     this.onResponse = options.onResponse ?? null;
+    this.recordsPeer = options.recordsPeer === true;
     this.requestIds = options.requestIds ?? null;
     this.echoRequestIds = this.requestIds !== null;
     this.load = new LoadMonitor(options.overload ?? OVERLOAD_OFF);
@@ -258,7 +260,7 @@ export class Server implements ConnectionContext, TlsHost {
    * overloaded, 429 when its client has no token left, both with `Retry-After`; answered here,
    * in the handler's place. Returns whether `res` was answered.
    */
-  shed(res: ServerResponse, peer: string | undefined): boolean {
+  shed(res: ServerResponse, socket: Socket): boolean {
     if (this.load.check() !== Shed.NONE) {
       res.answer('OVERLOADED', res.forceClose, RETRY_AFTER_LINE);
       return true;
@@ -266,7 +268,8 @@ export class Server implements ConnectionContext, TlsHost {
     const limiter = this.rateLimiter;
     if (limiter === null) return false;
     const header = limiter.header === '' ? undefined : res.req.head.get(limiter.header);
-    const waitS = limiter.take(clientKey(header, peer), performance.now());
+    // The peer's address is read only here, with the limiter on (a system call the first time).
+    const waitS = limiter.take(clientKey(header, socket.remoteAddress), performance.now());
     if (waitS === 0) return false;
     res.answer('RATE_LIMITED', res.forceClose, `Retry-After: ${waitS}\r\n`);
     return true;

@@ -4,6 +4,9 @@
  * (policies, retired totals, workers left out of a scrape) and the scrape bookkeeping.
  */
 
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -12,6 +15,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AccessLog,
   createLogger,
+  LineSink,
+  roundMs,
   isSafeRequestId,
   MAX_REQUEST_ID_LENGTH,
   RequestIds,
@@ -73,7 +78,38 @@ describe('access log', () => {
     });
     return { lines, stream };
   }
-  const record = {
+  interface Record_ {
+    reqId: string;
+    method: string;
+    path: string;
+    route: string;
+    status: number;
+    outcome: string;
+    bytes: number;
+    reqBytes: number;
+    durationMs: number;
+    remote: string;
+    userAgent?: string;
+  }
+  /** Writes `r`'s line as the request observer does: the request, the answer, body bytes, time. */
+  function writeRecord(access: AccessLog, r: Record_): void {
+    const req = {
+      id: r.reqId,
+      method: r.method,
+      path: r.path,
+      route: r.route,
+      remoteAddress: r.remote,
+      tls: null,
+      get: (name: string) => (name === 'user-agent' ? r.userAgent : undefined),
+    };
+    access.write(
+      req,
+      { statusCode: r.status, outcome: r.outcome, bodyBytes: r.bytes },
+      r.reqBytes,
+      r.durationMs,
+    );
+  }
+  const record: Record_ = {
     reqId: 'r-1',
     method: 'GET',
     path: '/a"b\\c',
@@ -96,7 +132,7 @@ describe('access log', () => {
     });
     const access = new AccessLog(logger, 'on', 1);
     logger.info({ event: 'before' }, 'first');
-    if (access.wanted()) access.write(record);
+    if (access.wanted()) writeRecord(access, record);
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toHaveLength(2);
     const line = JSON.parse(lines[1] as string) as Record<string, unknown>;
@@ -146,7 +182,7 @@ describe('access log', () => {
       for (const h of hostile) {
         const r = { ...record, [field]: `a${h}b` };
         written.push(r);
-        access.write(r);
+        writeRecord(access, r);
       }
     }
     await new Promise((resolve) => setImmediate(resolve));
@@ -157,6 +193,123 @@ describe('access log', () => {
       // A lone surrogate cannot survive UTF-8; JSON.stringify escapes it, so it round-trips.
       for (const field of fields) expect(parsed[field]).toBe(want[field]);
     });
+  });
+
+  it("builds lines in the sink's own buffer: in order with pino's lines, every field exact", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
+    const file = join(dir, 'log');
+    const fd = openSync(file, 'w');
+    try {
+      const sink = new LineSink({ fd, flushOnExit: false });
+      const logger = createLogger({
+        level: 'info',
+        base: { role: 'worker', workerId: 7 },
+        destination: sink,
+      });
+      const access = new AccessLog(logger, 'on', 1);
+      const written: Record_[] = [];
+      const durations = [0, 0.0004, 0.0005, 0.001, 0.25, 0.1 + 0.2, 1, 9.999, 12.0004, 123456.789, 1e9 + 0.5];
+      const sizes = [0, 1, 9, 10, 99, 100, 65535, 2 ** 31, 2 ** 53 - 1];
+      const hostile = ['plain', 'a"b', 'a\\b', '\n', 'é', '€', '\ud800', '𝄞', '\u007f', 'x'.repeat(300)];
+      let n = 0;
+      for (const durationMs of durations) {
+        for (const bytes of sizes) {
+          const h = hostile[n++ % hostile.length] as string;
+          const r: Record_ = {
+            ...record,
+            reqId: `id-${n}`,
+            path: `/p/${h}`,
+            route: n % 3 === 0 ? h : '/p/:x',
+            status: 100 + (n % 500),
+            bytes,
+            reqBytes: sizes[(n + 3) % sizes.length] as number,
+            durationMs,
+            remote: n % 2 === 0 ? '[::1]:5' : `127.0.0.${n}:${n * 7}`,
+            userAgent: n % 4 === 0 ? undefined : `agent ${h}`,
+          };
+          if (r.userAgent === undefined) delete r.userAgent;
+          written.push(r);
+          writeRecord(access, r);
+          // A pino line between access lines keeps its place.
+          if (n % 10 === 0) logger.warn({ event: 'between', n }, 'between');
+        }
+      }
+      sink.flushSync();
+      const lines = readFileSync(file, 'utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const accessLines = parsed.filter((l) => l.event === 'access');
+      expect(accessLines).toHaveLength(written.length);
+      expect(parsed.filter((l) => l.event === 'between').map((l) => l.n)).toEqual(
+        Array.from({ length: Math.floor(written.length / 10) }, (_, i) => (i + 1) * 10),
+      );
+      // The pino line comes right after the tenth access line of each ten.
+      expect(parsed[10]).toMatchObject({ event: 'between', n: 10 });
+      accessLines.forEach((line, i) => {
+        const want = written[i] as Record_;
+        const { durationMs, ...rest } = want;
+        expect(line).toMatchObject({
+          level: 'info',
+          pid: process.pid,
+          role: 'worker',
+          workerId: 7,
+          msg: 'request',
+          ...rest,
+        });
+        expect(line.durationMs).toBe(roundMs(durationMs));
+        expect('userAgent' in line).toBe(want.userAgent !== undefined);
+        expect(Math.abs((line.time as number) - Date.now())).toBeLessThan(60_000);
+      });
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the TLS facts as an object, and the subject only when a client certificate verified', async () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info', base: {}, destination: stream });
+    const access = new AccessLog(logger, 'on', 1);
+    const tlsFacts = [
+      {
+        protocol: 'TLSv1.3',
+        cipher: 'TLS_AES_128_GCM_SHA256',
+        servername: 'a.example',
+        resumed: true,
+        clientSubject: '',
+      },
+      {
+        protocol: 'TLSv1.2',
+        cipher: 'ECDHE-RSA-AES128-GCM-SHA256',
+        servername: '',
+        resumed: false,
+        clientSubject: 'CN=al"ice, O=Ex',
+      },
+    ];
+    for (const tls of tlsFacts) {
+      const req = {
+        id: 'r',
+        method: 'GET',
+        path: '/',
+        route: '/',
+        remoteAddress: '1.2.3.4:5',
+        tls,
+        get: () => undefined,
+      };
+      access.write(req, { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const got = lines.map((l) => (JSON.parse(l) as { tls: unknown }).tls);
+    expect(got).toEqual([
+      { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', sni: 'a.example', resumed: true },
+      {
+        protocol: 'TLSv1.2',
+        cipher: 'ECDHE-RSA-AES128-GCM-SHA256',
+        sni: '',
+        resumed: false,
+        clientSubject: 'CN=al"ice, O=Ex',
+      },
+    ]);
   });
 
   it('follows the logger level and samples one in N', () => {
