@@ -1,5 +1,5 @@
 /**
- * Test projects: `unit` and `integration` need only Node and npm packages and run under
+ * Test projects: `unit`, `load` and `integration` need only Node and npm packages and run under
  * `npm test`; `system` needs programs from Debian (curl, prometheus, chromium, docker) and runs
  * under `npm run test:system`.
  */
@@ -9,6 +9,9 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The load lab's pure parts (options, summaries, log files), next to the lab: test/ and
+      // load/ never import each other. Fast and server-free, unlike the lab's runs.
+      { test: { name: 'load', include: ['load/**/*.test.ts'] } },
       {
         test: {
           name: 'integration',

@@ -1,6 +1,8 @@
 /**
- * `npm run load:compare`: Samovar against node:http under node:cluster (same routes), nginx (the
- * ceiling, when installed) and a node:net responder that does not parse (the JavaScript bound),
+ * `npm run load:compare`: Samovar with its access log on (its default) and off, against node:http
+ * under node:cluster (same routes), nginx (when installed: without an access log, the ceiling, and
+ * with a JSON one, unbuffered and buffered) and a node:net responder that does not parse (the
+ * JavaScript bound),
  * and with `--peers apps` the front door — the harness/apps fixtures through Samovar's CLI (native,
  * bare fetch, Hono) and the Hono fixture on @hono/node-server — each with `--workers` workers,
  * driven by autocannon and wrk, interleaved round by round, on pinned CPUs where possible.
@@ -11,8 +13,13 @@
  * openssl s_time on full and
  * resumed handshakes; the server's CPU per request and per handshake from /proc; issue 17's goals.
  *
- * Prints a Markdown table of medians (min–max) of req/s, p50 and p99 and the ratios to node:http,
- * then the front-door pairs (Hono on Samovar ÷ on @hono/node-server, fetch adapter ÷ native);
+ * Servers log to files in the run's scratch directory (Samovar's stdout, nginx's access log),
+ * emptied before each measurement and counted after it.
+ *
+ * Prints a Markdown table of medians (min–max) of req/s, p50, p99, the server's CPU per 100k
+ * requests, the log lines per request and the ratios to node:http; then the access log's cost
+ * (on ÷ off for Samovar and nginx) with issue 19's goals, and the front-door pairs (Hono on
+ * Samovar ÷ on @hono/node-server, fetch adapter ÷ native);
  * saves load/results/compare-<time>.json, load/results/latest-compare.md and a chart of req/s
  * and p99 per scenario and peer, load/results/latest-compare.svg (`-tls` in each name under
  * `--tls`, so an HTTPS run keeps the HTTP results). Exits 1 when
@@ -31,8 +38,11 @@ import { CpuSampler, quietCheck } from './lib/cpu.ts';
 import type { CpuWindow } from './lib/cpu.ts';
 import { autocannonVersion, startRun, wrkVersion } from './lib/generators.ts';
 import type { Measurement } from './lib/generators.ts';
-import { parseOptions, STATIC_FILES, staticText, USAGE, UsageError } from './lib/options.ts';
+import { goalsTable as goalsTableOf } from './lib/goals.ts';
+import { issue19Goals, logCostRows, logCostTable } from './lib/log-report.ts';
+import { NGINX_PEERS, parseOptions, STATIC_FILES, staticText, USAGE, UsageError } from './lib/options.ts';
 import type { CompareOptions, Scenario, Tool } from './lib/options.ts';
+import type { LogCount } from './lib/peer-log.ts';
 import {
   decidePinning,
   describeExit,
@@ -84,8 +94,10 @@ function log(line: string): void {
 function watchServers(bench: Bench): void {
   for (const server of Object.values(bench.servers)) {
     void server.child.exited.then(() => {
+      const logged = server.log?.tail(20) ?? [];
+      const lastWords = logged.length === 0 ? '' : `\n  its log file's last lines:\n  ${logged.join('\n  ')}`;
       bench.failures.push(
-        `${SERVER_TITLE[server.id]} died during the benchmark: ${describeExit(server.child)}`,
+        `${SERVER_TITLE[server.id]} died during the benchmark: ${describeExit(server.child)}${lastWords}`,
       );
       if (bench.current) void stopChild(bench.current);
     });
@@ -113,6 +125,15 @@ interface Sample {
   readonly during: CpuWindow;
   readonly startedAt: string;
   readonly measurement: Measurement;
+  /** What the run wrote to the server's log file; `null` for a server without one. */
+  readonly log: LogCount | null;
+}
+
+/** Once the server has written the lines it still held, counts the measurement's log and empties the file. */
+async function collectLog(server: RunningServer): Promise<LogCount | null> {
+  if (server.log === null) return null;
+  await new Promise((resolve) => setTimeout(resolve, server.log?.flushMs ?? 0));
+  return server.log.collect();
 }
 
 async function measure(
@@ -125,6 +146,8 @@ async function measure(
   const groups = Object.values(bench.servers).map((s) => s.child.pid);
   const connections = scenario.connections ?? bench.options.connections;
   const before = await awaitQuiet(groups, bench.options.quietWaitS);
+  // The file holds this measurement's lines only (not the preflight's, a health check's or the last run's).
+  server.log?.reset();
   const startedAt = new Date().toISOString();
   const run = startRun({
     tool,
@@ -140,24 +163,26 @@ async function measure(
   sampler.start(run.child.pid, server.child.pid);
   try {
     const measurement = await run.done;
-    return { before, during: sampler.stop(), startedAt, measurement };
+    const during = sampler.stop();
+    return { before, during, startedAt, measurement, log: await collectLog(server) };
   } finally {
     sampler.stop(); // idempotent; stops the sampling timer when the run failed
     bench.current = null;
   }
 }
 
-function progress(record: RunRecord): void {
+function progress(record: RunRecord, titleWidth: number): void {
   const m = record.measurement;
   const cores = (value: number | null): string => (value === null ? 'n/a' : value.toFixed(2));
   const h = record.handshakes;
   const foreign =
     `${cores(record.during.foreignCores)}  client CPU ${cores(record.during.generatorCores)}` +
     `  server CPU ${cores(record.during.serverCores ?? null)}` +
-    (h ? `  handshakes ${h.full} full ${h.resumed} resumed` : '');
+    (h ? `  handshakes ${h.full} full ${h.resumed} resumed` : '') +
+    (record.log ? `  log lines/req ${(record.log.lines / Math.max(1, m.requests)).toFixed(3)}` : '');
   log(
     `  round ${record.round} ${record.tool.padEnd(10)} ${record.scenario.padEnd(14)} ` +
-      `${SERVER_TITLE[record.server].padEnd(9)} ${Math.round(m.rps).toString().padStart(7)} req/s  ` +
+      `${SERVER_TITLE[record.server].padEnd(titleWidth)} ${Math.round(m.rps).toString().padStart(7)} req/s  ` +
       `p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  errors ${m.errors}/${m.non2xx}  ` +
       `foreign CPU ${foreign}${record.busy ? '  BUSY' : ''}${record.problems.length ? '  FAILED' : ''}`,
   );
@@ -173,13 +198,13 @@ async function runOne(
   const server = bench.servers[id];
   if (!server) return;
   const countsBefore = bench.options.tls ? await handshakeCounts(server) : null;
-  const { before, during, startedAt, measurement } = await measure(
-    bench,
-    tool,
-    scenario,
-    server,
-    bench.options.durationS,
-  );
+  const {
+    before,
+    during,
+    startedAt,
+    measurement,
+    log: logged,
+  } = await measure(bench, tool, scenario, server, bench.options.durationS);
   let handshakes = null;
   if (bench.options.tls) {
     // Samovar's workers push their counters every 200 ms.
@@ -202,9 +227,10 @@ async function runOne(
     measurement,
     problems,
     handshakes,
+    log: logged,
   };
   bench.runs.push(record);
-  progress(record);
+  progress(record, Math.max(...Object.values(bench.servers).map((s) => SERVER_TITLE[s.id].length)));
   for (const problem of problems)
     bench.failures.push(`round ${round} ${tool} ${scenario.id} ${id}: ${problem}`);
   if (alive) throw new Error(alive);
@@ -282,8 +308,13 @@ function resultsHeader(bench: Bench, wrk: string | null, stamp: string, checks: 
     `- tools: autocannon ${autocannonVersion()}; ${wrk ?? 'wrk not installed, its rows skipped'}`,
     `- peers: ${Object.values(bench.servers)
       .map((s) => SERVER_TITLE[s.id])
-      .join(', ')}; nginx ${nginxVersion() ?? 'not installed'} (access log off: the ceiling)`,
-    `- Samovar: metrics on, access log ${o.accessLog === 'on' ? 'on (its default; lines to /dev/null)' : 'off (log level warn)'}`,
+      .join(', ')}; nginx ${nginxVersion() ?? 'not installed'}`,
+    `- Samovar: metrics on, access log ${o.accessLog === 'on' ? 'on (its default)' : 'off (SAMOVAR_LOG_ACCESS=off, --access-log off)'}` +
+      '; "Samovar, access log off": the same with SAMOVAR_LOG_ACCESS=off (log level info, its default)',
+    '- nginx: no access log (the ceiling); "access log": a JSON log_format with the fields of Samovar\'s access' +
+      ' line (escape=json), written at once; "buffered log": the same with buffer=64k flush=1s',
+    "- logs: to a file per server in the run's scratch directory (Samovar's stdout, O_APPEND; nginx's access" +
+      ' log), emptied before each measurement and counted after it',
     `- medians, (min–max) over rounds; p50/p99 of a pipelined wrk run are per batch of ${o.pipelining}`,
     `- load average at the end: ${loadavg()
       .map((l) => l.toFixed(2))
@@ -337,6 +368,8 @@ function serverReport(bench: Bench, checks: Checks): Record<string, unknown> {
       outputLines: server.child.lines,
       linesDuringLoad: server.child.lines - (bench.linesBefore[server.id] ?? 0),
       outputTail: server.child.tail,
+      logFile: server.log?.path ?? null,
+      logTail: server.log?.lastLines ?? null,
     };
   }
   return report;
@@ -362,21 +395,55 @@ function tlsTables(
   return { text, extra: { tls: { rows, goals } } };
 }
 
+/**
+ * The plain-HTTP tables: every row; the access log's cost and issue 19's goals, when a log pair
+ * ran; the front-door pairs, when they ran.
+ */
+function httpTables(
+  bench: Bench,
+  summary: readonly SummaryRow[],
+): { text: string; extra: Record<string, unknown> } {
+  const pairs = pairRows(summary);
+  const logRows = logCostRows(summary, bench.options.accessLog);
+  const goals = logRows.length > 0 ? issue19Goals(summary, bench.options.accessLog) : [];
+  const sections = [markdownTable(summary)];
+  if (logRows.length > 0) {
+    sections.push(
+      'The access log: each server with it on ÷ the same server with it off, same rounds (medians):',
+      logCostTable(logRows),
+      goalsTableOf(goals, 'issue 19, judged on wrk'),
+    );
+  }
+  if (pairs.length > 0) sections.push(pairTable(pairs));
+  return { text: sections.join('\n\n'), extra: { pairs, accessLog: { rows: logRows, goals } } };
+}
+
+/** Log lines a server wrote during measurements with no access log: lifecycle lines, warnings. */
+function noteLogLines(bench: Bench): void {
+  for (const server of Object.values(bench.servers)) {
+    const runs = bench.runs.filter((r) => r.server === server.id && r.log);
+    const written = runs.reduce((sum, r) => sum + (r.log?.lines ?? 0), 0);
+    const accessOn =
+      server.id === 'nginx-log' ||
+      server.id === 'nginx-log-buffered' ||
+      (server.id !== 'samovar-log-off' && bench.options.accessLog === 'on');
+    if (!accessOn && written > 0)
+      log(
+        `note: ${SERVER_TITLE[server.id]} wrote ${written} log lines under load with no access log ` +
+          '(the last ones in the JSON: servers.*.logTail)',
+      );
+  }
+}
+
 function finish(bench: Bench, checks: Checks | null, started: string): number {
   if (interrupted()) return 130;
   const titles = new Map(bench.options.scenarios.map((s) => [s.id, s.title]));
   const summary = summarize(bench.runs, titles, yardstickOf(bench));
-  const pairs = bench.options.tls ? [] : pairRows(summary);
-  const pairsText = pairTable(pairs);
-  const tls = bench.options.tls ? tlsTables(bench, summary) : null;
-  const table =
-    tls !== null
-      ? tls.text
-      : pairsText === ''
-        ? markdownTable(summary)
-        : `${markdownTable(summary)}\n\n${pairsText}`;
+  const tables = bench.options.tls ? tlsTables(bench, summary) : httpTables(bench, summary);
+  const table = tables.text;
   const extra = {
-    ...tls?.extra,
+    pairs: [],
+    ...tables.extra,
     startedAt: started,
     finishedAt: new Date().toISOString(),
     machine: {
@@ -392,7 +459,6 @@ function finish(bench: Bench, checks: Checks | null, started: string): number {
       nginx: nginxVersion(),
     },
     summary,
-    pairs,
     servers: checks ? serverReport(bench, checks) : null,
   };
   const jsonPath = writeResults(bench, table, extra, checks);
@@ -403,6 +469,7 @@ function finish(bench: Bench, checks: Checks | null, started: string): number {
     if (lines > 0)
       log(`note: ${SERVER_TITLE[server.id]} printed ${lines} log lines under load (tail in the JSON)`);
   }
+  noteLogLines(bench);
   if (bench.failures.length === 0) return 0;
   log(`\nFAILED: ${bench.failures.length} problem(s); the numbers above do not count:`);
   for (const failure of bench.failures) log(`  - ${failure}`);
@@ -462,9 +529,9 @@ async function startPeers(
   dirs: { staticRoot: string; scratch: string },
 ): Promise<Partial<Record<ServerId, RunningServer>>> {
   let ids = options.peers;
-  if (ids.includes('nginx') && nginxVersion() === null) {
+  if (ids.some((id) => NGINX_PEERS.includes(id)) && nginxVersion() === null) {
     log('nginx is not installed: its rows are skipped (apt-get install nginx to add the ceiling)');
-    ids = ids.filter((id) => id !== 'nginx');
+    ids = ids.filter((id) => !NGINX_PEERS.includes(id));
   }
   const tls = options.tls ? await makeCertificate(dirs.scratch) : null;
   const setup = { options, pinning, ...dirs, tls };

@@ -11,8 +11,12 @@ import { ticks } from './svg-chart.ts';
 
 const COLORS: Readonly<Record<ServerId, string>> = {
   samovar: '#c0392b',
+  // Each server with its access log off in a lighter shade of its own colour, with it on darker.
+  'samovar-log-off': '#f1948a',
   'node-http': '#2e86c1',
   nginx: '#27ae60',
+  'nginx-log': '#1e8449',
+  'nginx-log-buffered': '#82e0aa',
   'node-net': '#8e44ad',
   'samovar-native': '#e67e22',
   'samovar-fetch': '#f1c40f',
@@ -23,6 +27,10 @@ const COLORS: Readonly<Record<ServerId, string>> = {
 const PANEL_HEIGHT = 300;
 const WIDTH = 1000;
 const MARGIN = { left: 70, right: 20, top: 40, bottom: 70 };
+/** Legend entries: one every 180 px, as many rows of them as the peers need. */
+const LEGEND_ENTRY_WIDTH = 180;
+const LEGEND_ROW_HEIGHT = 18;
+const LEGEND_PER_ROW = Math.floor((WIDTH - MARGIN.left - MARGIN.right) / LEGEND_ENTRY_WIDTH);
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -115,7 +123,9 @@ export function barChartsSvg(rows: readonly SummaryRow[], caption: string): stri
       { title: `${tool}: p99 latency, ms (median, whisker min–max)`, rows: mine, value: (r) => r.p99Ms },
     ];
   });
-  const legendH = 50;
+  const present = SERVERS.filter((id) => rows.some((r) => r.server === id));
+  const legendRows = Math.max(1, Math.ceil(present.length / LEGEND_PER_ROW));
+  const legendH = 50 + (legendRows - 1) * LEGEND_ROW_HEIGHT;
   const height = legendH + Math.max(1, panels.length) * PANEL_HEIGHT;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
@@ -123,12 +133,12 @@ export function barChartsSvg(rows: readonly SummaryRow[], caption: string): stri
     // A long caption shrinks to fit the width (about 0.55 em per character of sans-serif).
     `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="${captionSize(caption)}">${esc(caption)}</text>`,
   ];
-  const present = SERVERS.filter((id) => rows.some((r) => r.server === id));
   present.forEach((id, i) => {
-    const x = MARGIN.left + i * 180;
+    const x = MARGIN.left + (i % LEGEND_PER_ROW) * LEGEND_ENTRY_WIDTH;
+    const y = 30 + Math.floor(i / LEGEND_PER_ROW) * LEGEND_ROW_HEIGHT;
     parts.push(
-      `<rect x="${x}" y="30" width="14" height="12" fill="${COLORS[id]}"/>`,
-      `<text x="${x + 20}" y="40">${esc(SERVER_TITLE[id])}</text>`,
+      `<rect x="${x}" y="${y}" width="14" height="12" fill="${COLORS[id]}"/>`,
+      `<text x="${x + 20}" y="${y + 10}">${esc(SERVER_TITLE[id])}</text>`,
     );
   });
   panels.forEach((p, i) => parts.push(...panel(p, legendH + i * PANEL_HEIGHT)));

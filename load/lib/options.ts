@@ -48,8 +48,11 @@ export interface MixRequest {
 
 export const PEERS = [
   'samovar',
+  'samovar-log-off',
   'node-http',
   'nginx',
+  'nginx-log',
+  'nginx-log-buffered',
   'node-net',
   'samovar-native',
   'samovar-fetch',
@@ -59,8 +62,30 @@ export const PEERS = [
 ] as const;
 export type PeerId = (typeof PEERS)[number];
 
-/** The engine comparison, measured by default: Samovar's demo beside node:http, nginx, node:net. */
-export const ENGINE_PEERS: readonly PeerId[] = ['samovar', 'node-http', 'nginx', 'node-net'];
+/**
+ * The engine comparison, measured by default: Samovar's demo with its access log on (its default)
+ * and off, node:http, nginx without an access log (the ceiling) and with one, unbuffered and
+ * buffered (the anchor of what a logged line costs), and the node:net bound.
+ */
+export const ENGINE_PEERS: readonly PeerId[] = [
+  'samovar',
+  'samovar-log-off',
+  'node-http',
+  'nginx',
+  'nginx-log',
+  'nginx-log-buffered',
+  'node-net',
+];
+/** The access log's cost (`--peers logs`): each server with its access log on and off. */
+export const LOG_PEERS: readonly PeerId[] = [
+  'samovar',
+  'samovar-log-off',
+  'nginx',
+  'nginx-log',
+  'nginx-log-buffered',
+];
+/** The nginx peers: skipped together when nginx is not installed. */
+export const NGINX_PEERS: readonly PeerId[] = ['nginx', 'nginx-log', 'nginx-log-buffered'];
 /**
  * The front door (`--peers apps`): the fixtures of harness/apps through Samovar's CLI — native,
  * bare fetch, Hono — and the same Hono fixture on @hono/node-server.
@@ -90,7 +115,10 @@ export interface CompareOptions {
   /** Worker processes of every peer (Samovar, node:http under node:cluster, nginx, node:net). */
   readonly workers: number;
   readonly peers: readonly PeerId[];
-  /** Samovar's access log: `on` (its default; lines go to /dev/null) or `off` (log level warn). */
+  /**
+   * The access log of every Samovar peer but `samovar-log-off`: `on` (its default) or `off`
+   * (`SAMOVAR_LOG_ACCESS=off`; the log level stays `info`).
+   */
   readonly accessLog: 'on' | 'off';
   readonly samovarEntry: string;
   readonly samovarEnv: Readonly<Record<string, string>>;
@@ -102,11 +130,15 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage: npm run load:compare -- [flags]
 
-Starts the peers — Samovar, node:http under node:cluster, nginx (when installed) and a minimal
-node:net responder; with --peers apps also the harness/apps fixtures through Samovar's CLI and
-Hono on @hono/node-server; each with --workers worker processes — and drives them, interleaved,
-with autocannon and wrk. Prints a Markdown table with ratios to node:http (and, for the app peers,
-Hono on Samovar ÷ Hono on @hono/node-server and fetch adapter ÷ native); writes
+Starts the peers — Samovar with its access log on (its default) and off, node:http under
+node:cluster, nginx (when installed) without an access log and with one (unbuffered, and
+buffer=64k flush=1s) and a minimal node:net responder; with --peers apps also the harness/apps
+fixtures through Samovar's CLI and Hono on @hono/node-server; each with --workers worker
+processes — and drives them, interleaved, with autocannon and wrk. Servers log to files in the
+run's scratch directory, emptied around every measurement. Prints a Markdown table with the
+server's CPU per 100k requests, log lines per request and ratios to node:http; then the access
+log's cost (on ÷ off, Samovar and nginx), issue 19's goals and, for the app peers, Hono on
+Samovar ÷ Hono on @hono/node-server and fetch adapter ÷ native; writes
 load/results/compare-<time>.json, load/results/latest-compare.md and load/results/latest-compare.svg.
 Exits non-zero when a request failed or a server died.
 
@@ -120,22 +152,25 @@ Exits non-zero when a request failed or a server died.
   --only TOOL           autocannon or wrk (default: both, wrk only where installed)
   --scenarios LIST      comma list of get, get-1000, close, get-pipelined, echo-1k, static-1k,
                         static-64k, mix, echo-json, upload-64k, or all (default all)
-  --peers LIST          comma list of samovar, node-http, nginx, node-net, samovar-native,
-                        samovar-fetch, samovar-hono, hono-node; apps (the last four: the harness/apps
-                        fixtures through Samovar's CLI, and Hono on @hono/node-server); all (every
-                        peer) (default samovar,node-http,nginx,node-net; nginx only where
-                        installed; samovar and node-http are always measured)
+  --peers LIST          comma list of samovar, samovar-log-off, node-http, nginx, nginx-log,
+                        nginx-log-buffered, node-net, samovar-native, samovar-fetch, samovar-hono,
+                        hono-node; logs (samovar, samovar-log-off and the three nginx); apps (the
+                        last four: the harness/apps fixtures through Samovar's CLI, and Hono on
+                        @hono/node-server); all (every peer) (default: every peer but the apps;
+                        nginx's only where installed; samovar and node-http are always measured)
   --workers N           worker processes per peer (default 1)
-  --access-log on|off   Samovar's access log: on (its default, one line per request, written to
-                        /dev/null so the lab does not read them) or off (log level warn) (default on)
+  --access-log on|off   the access log of every Samovar peer but samovar-log-off: on (its default,
+                        one line per request, written to a file) or off (SAMOVAR_LOG_ACCESS=off; the
+                        on ÷ off rows are then left out) (default on)
   --tls                 HTTPS instead: Samovar, node:https under node:cluster and nginx with one
                         ECDSA P-256 certificate made for the run and Mozilla's intermediate profile;
                         scenarios get, close (wrk: a handshake per request, about half resumed), get-pipelined,
                         handshake-new and handshake-resumed (openssl s_time -new / -reuse, where
                         openssl is installed); with CPU per request and per handshake
   --no-pin              do not pin processes to CPUs with taskset
-  --samovar-entry PATH  the samovar peer's entry file (default src/main.ts)
-  --samovar-env K=V     extra environment for every Samovar peer (repeatable), e.g.
+  --samovar-entry PATH  the entry file of the samovar and samovar-log-off peers (default src/main.ts)
+  --samovar-env K=V     extra environment for every Samovar peer (repeatable; samovar-log-off
+                        keeps SAMOVAR_LOG_ACCESS=off whatever it says), e.g.
                         SAMOVAR_LOG_LEVEL=error
   --help                this text`;
 
@@ -156,8 +191,8 @@ export const STATIC_FILES: readonly { readonly name: string; readonly bytes: num
 ];
 
 const HELLO_PEERS = PEERS;
-const APP_PEERS: readonly PeerId[] = ['samovar', 'node-http'];
-const FILE_PEERS: readonly PeerId[] = ['samovar', 'node-http', 'nginx'];
+const APP_PEERS: readonly PeerId[] = ['samovar', 'samovar-log-off', 'node-http'];
+const FILE_PEERS: readonly PeerId[] = ['samovar', 'samovar-log-off', 'node-http', ...NGINX_PEERS];
 /** About 1 KiB of compact JSON, so the fixtures' re-serialised echo is byte-identical. */
 const ECHO_JSON = JSON.stringify({
   items: Array.from({ length: 24 }, (_, i) => ({ id: i, name: `samovar-${i}`, ok: i % 2 === 0 })),
@@ -319,12 +354,13 @@ function parsePeers(list: string, tls: boolean): readonly PeerId[] {
   for (const id of list.split(',').map((name) => name.trim())) {
     if (id === 'all') ids.push(...PEERS.filter((p) => p !== 'node-https'));
     else if (id === 'apps') ids.push(...APP_FIXTURE_PEERS);
+    else if (id === 'logs') ids.push(...LOG_PEERS);
     else ids.push(id);
   }
   for (const id of ids) {
     if (id === 'node-https') throw new UsageError('--peers: node-https runs with --tls only');
     if (!PEERS.some((p) => p === id))
-      throw new UsageError(`--peers: unknown "${id}" (known: ${PEERS.join(', ')}, apps, all)`);
+      throw new UsageError(`--peers: unknown "${id}" (known: ${PEERS.join(', ')}, logs, apps, all)`);
   }
   // node:http is the yardstick of every ratio and Samovar the subject: both always run.
   return PEERS.filter((p) => p === 'samovar' || p === 'node-http' || ids.includes(p));

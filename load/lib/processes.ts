@@ -91,8 +91,11 @@ export interface SpawnOptions {
   readonly cwd?: string;
   /** Keep every stdout line (a generator's report), not only the tail. */
   readonly keepStdout?: boolean;
-  /** Send stdout to /dev/null instead of reading it (a server writing an access line per request). */
-  readonly discardStdout?: boolean;
+  /**
+   * A descriptor (a log file opened for appending) the child's stdout is to be, instead of a pipe
+   * this process reads: a server writing an access line per request.
+   */
+  readonly stdoutFd?: number;
 }
 
 /**
@@ -107,7 +110,7 @@ export function spawnChild(name: string, argv: readonly string[], options: Spawn
     env: options.env,
     cwd: options.cwd,
     detached: true,
-    stdio: ['ignore', options.discardStdout ? 'ignore' : 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
   });
   if (proc.pid === undefined) throw new Error(`could not start ${name}: ${command} not found?`);
   let resolveExit = (): void => {};
@@ -292,14 +295,14 @@ export interface ServerCommand {
 export async function startOnFreePort(
   name: string,
   command: (port: number) => ServerCommand,
-  options: { readonly discardStdout?: boolean; readonly transport?: Transport } = {},
+  options: { readonly stdoutFd?: number; readonly transport?: Transport } = {},
 ): Promise<StartedServer> {
   const port = await freePort();
   const { argv, env } = command(port);
   const child = spawnChild(name, argv, {
     env: { ...process.env, ...env },
     cwd: REPO_ROOT,
-    discardStdout: options.discardStdout ?? false,
+    ...(options.stdoutFd === undefined ? {} : { stdoutFd: options.stdoutFd }),
   });
   await waitReady(child, port, options.transport);
   return { child, port };

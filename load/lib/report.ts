@@ -1,5 +1,6 @@
 /**
- * From the list of runs to the summary: medians and min–max per tool × scenario × server, the
+ * From the list of runs to the summary: medians and min–max per tool × scenario × server (req/s,
+ * p50, p99, the server's CPU per 100k requests), the log lines written per request, the
  * Samovar ÷ node:http ratios, the Markdown table that `load:compare` prints and saves, and the
  * front-door pairs (Hono on Samovar ÷ Hono on @hono/node-server, fetch adapter ÷ native).
  * Must not: measure anything or write files.
@@ -8,13 +9,17 @@ import type { CpuWindow } from './cpu.ts';
 import type { Measurement } from './generators.ts';
 import { PEERS } from './options.ts';
 import type { PeerId, Tool } from './options.ts';
+import type { LogCount } from './peer-log.ts';
 
 export const SERVERS = PEERS;
 export type ServerId = PeerId;
 export const SERVER_TITLE: Readonly<Record<ServerId, string>> = {
   samovar: 'Samovar',
+  'samovar-log-off': 'Samovar, access log off',
   'node-http': 'node:http',
   nginx: 'nginx',
+  'nginx-log': 'nginx, access log',
+  'nginx-log-buffered': 'nginx, buffered log',
   'node-net': 'node:net bound',
   'samovar-native': 'Samovar native app',
   'samovar-fetch': 'Samovar bare fetch app',
@@ -66,6 +71,8 @@ export interface RunRecord {
   readonly problems: readonly string[];
   /** `--tls`: handshakes the server counted during the run, full and resumed (`null`: not counted). */
   readonly handshakes?: { readonly full: number; readonly resumed: number } | null;
+  /** What the run wrote to the server's log file (`null`: a peer without one). */
+  readonly log?: LogCount | null;
 }
 
 export interface Spread {
@@ -88,6 +95,13 @@ export interface SummaryRow {
   readonly busyRounds: number;
   /** Median CPU of the load generator over the rounds, in cores; `null` where unmeasured. */
   readonly generatorCores: number | null;
+  /**
+   * The server's CPU (user + system of its process group) per 100,000 requests, in seconds:
+   * server cores ÷ req/s × 100k, per round (NaN where /proc was not sampled).
+   */
+  readonly cpuPer100kS: Spread;
+  /** Lines written to the server's log file ÷ requests served, over every round; `null`: no log file. */
+  readonly logLinesPerRequest: number | null;
   /** Every row but node:http's: median req/s and median p99 over node:http's. */
   readonly rpsRatio: number | null;
   readonly p99Ratio: number | null;
@@ -112,6 +126,19 @@ function medianOrNull(values: readonly (number | null)[]): number | null {
   return known.length === 0 ? null : spread(known).median;
 }
 
+/** Server CPU seconds per 100k requests in one run; NaN when the server's CPU was not sampled. */
+export function cpuPer100kS(run: RunRecord): number {
+  const cores = run.during.serverCores ?? NaN;
+  return (cores / run.measurement.rps) * 100_000;
+}
+
+function linesPerRequest(runs: readonly RunRecord[]): number | null {
+  if (runs.some((r) => r.log == null)) return null;
+  const lines = runs.reduce((sum, r) => sum + (r.log?.lines ?? 0), 0);
+  const requests = runs.reduce((sum, r) => sum + r.measurement.requests, 0);
+  return requests === 0 ? null : lines / requests;
+}
+
 function summarizeGroup(
   runs: readonly RunRecord[],
   scenarioTitle: string,
@@ -131,6 +158,8 @@ function summarizeGroup(
     non2xx: runs.reduce((sum, r) => sum + r.measurement.non2xx, 0),
     busyRounds: runs.filter((r) => r.busy).length,
     generatorCores: medianOrNull(runs.map((r) => r.during.generatorCores)),
+    cpuPer100kS: spread(runs.map(cpuPer100kS)),
+    logLinesPerRequest: linesPerRequest(runs),
   };
 }
 
@@ -190,13 +219,23 @@ function ratioText(row: SummaryRow): string {
   return `**${row.rpsRatio.toFixed(2)}×** req/s, p99 ${p99}`;
 }
 
+function cpuText(s: Spread, single: boolean): string {
+  return Number.isFinite(s.median) ? formatSpread(s, (v) => v.toFixed(2), single) : '–';
+}
+
+/** Lines per request to 3 decimals; exactly 0 stays `0` (an access log that is off wrote none). */
+function linesText(value: number | null): string {
+  if (value === null) return '';
+  return value === 0 ? '0' : value.toFixed(3);
+}
+
 /** The Markdown table: medians, (min–max) when there was more than one round. */
 export function markdownTable(rows: readonly SummaryRow[], yardstick: ServerId = 'node-http'): string {
   const lines = [
-    `| Tool | Scenario | Server | req/s | p50 ms | p99 ms | errors / non-2xx | ÷ ${SERVER_TITLE[yardstick]} | busy rounds |`,
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
+    `| Tool | Scenario | Server | req/s | p50 ms | p99 ms | CPU s / 100k req | log lines / req | errors / non-2xx | ÷ ${SERVER_TITLE[yardstick]} | busy rounds |`,
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
-  if (rows.length === 0) lines.push('| (no complete measurement) | | | | | | | | |');
+  if (rows.length === 0) lines.push('| (no complete measurement) | | | | | | | | | | |');
   for (const row of rows) {
     const single = row.rounds === 1;
     const latency = row.tool === 'autocannon' ? wholeMs : ms;
@@ -211,6 +250,8 @@ export function markdownTable(rows: readonly SummaryRow[], yardstick: ServerId =
         formatSpread(row.rps, (v) => INTEGER.format(v), single) + bound,
         formatSpread(row.p50Ms, latency, single),
         formatSpread(row.p99Ms, latency, single),
+        cpuText(row.cpuPer100kS, single),
+        linesText(row.logLinesPerRequest),
         `${row.errors} / ${row.non2xx}${failed}`,
         ratioText(row),
         `${row.busyRounds}/${row.rounds}`,
@@ -227,6 +268,13 @@ export function markdownTable(rows: readonly SummaryRow[], yardstick: ServerId =
         'the client, not the server, may have set this pace.',
     );
   }
+  lines.push(
+    '',
+    "CPU s / 100k req: user + system CPU of the server's process group (primary and workers, or nginx's " +
+      "master and workers) from /proc during the run ÷ requests × 100,000 (the loopback's softirq time is in " +
+      "nobody's column). log lines / req: lines the run wrote to the server's log file ÷ requests the " +
+      'generator counted (≈ 1 with an access log on, 0 with it off; empty: the server writes no log).',
+  );
   return lines.join('\n');
 }
 

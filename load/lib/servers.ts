@@ -1,21 +1,25 @@
 /**
  * The peers under comparison: how each is started with the same worker count — Samovar from its
- * entry point with the benchmark's environment, node:http under node:cluster
- * (load/baseline-node-http.ts), nginx from a generated configuration in a temporary prefix, the
- * node:net responder (load/peer-node-net.ts), the harness/apps fixtures through Samovar's CLI
+ * entry point with the benchmark's environment (access log on, its default, and off), node:http
+ * under node:cluster (load/baseline-node-http.ts), nginx from a generated configuration in a
+ * temporary prefix (no access log; a JSON access log written unbuffered; the same with
+ * `buffer=64k flush=1s`), the node:net responder (load/peer-node-net.ts), the harness/apps
+ * fixtures through Samovar's CLI
  * (`node src/cli.ts harness/apps/<app>.ts`, the same environment) and the Hono fixture on
  * @hono/node-server (load/peer-hono-node.ts) — pinned, awaited, and checked once by hand before
  * any load (a server answering the wrong bytes fast is no result). With `--tls`: Samovar with
  * `tls.cert`/`tls.key`, node:https under node:cluster (load/lib/peer-node-https.ts) and nginx with
  * `ssl`, the same certificate and Mozilla intermediate profile (src/tls/profile.ts) for all three.
+ * Every peer that logs writes to its own file in the run's scratch directory (peer-log.ts).
  * Must not: drive load or summarise results.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { CompareOptions, Scenario } from './options.ts';
+import { PeerLog } from './peer-log.ts';
 import type { Child, Pinning, Transport } from './processes.ts';
 import { freePort, httpRequest, listenOn, startOnFreePort } from './processes.ts';
 import type { ServerCommand } from './processes.ts';
@@ -34,13 +38,29 @@ const FIXTURES = {
   'samovar-hono': 'harness/apps/hono.ts',
   'hono-node': 'harness/apps/hono.ts',
 } as const;
-/** Peers that are Samovar: the benchmark's environment, and stdout to /dev/null with the access log. */
+/** Peers that are Samovar: the benchmark's environment, and stdout (every line it logs) to a file. */
 const SAMOVAR_PEERS: ReadonlySet<ServerId> = new Set([
   'samovar',
+  'samovar-log-off',
   'samovar-native',
   'samovar-fetch',
   'samovar-hono',
 ]);
+
+/** nginx's access log per peer: none (the ceiling), written at once, or through a 64 KiB buffer. */
+type NginxAccessLog = 'off' | 'unbuffered' | 'buffered';
+const NGINX_ACCESS_LOG = {
+  nginx: 'off',
+  'nginx-log': 'unbuffered',
+  'nginx-log-buffered': 'buffered',
+} as const satisfies Partial<Record<ServerId, NginxAccessLog>>;
+
+/**
+ * How long after the load stops a peer may still write lines it holds: a Samovar worker writes
+ * its turn's lines at the end of the turn; nginx with `flush=1s` at most a second after a line.
+ */
+const LOG_FLUSH_MS = 200;
+const NGINX_BUFFER_FLUSH_MS = 1_200;
 
 /** The installed nginx's version, or `null` when there is none. */
 export function nginxVersion(): string | null {
@@ -50,10 +70,31 @@ export function nginxVersion(): string | null {
 }
 
 /**
- * nginx as the ceiling: `worker_processes` as the other peers' workers, no access log (the
- * ceiling, not a like-for-like logger), keep-alive without a request cap (as the others here),
- * `sendfile` for files; everything (pid, logs, temp paths) inside `prefix`, so it needs no
- * installation-wide state and is stopped by its PID.
+ * The same facts as Samovar's access line (src/log/access.ts), as far as nginx has them, in the
+ * same order, JSON-escaped: the time (seconds with milliseconds: nginx has no integer
+ * milliseconds), the worker's pid, the request id (`$request_id`, 32 hex digits), method, path,
+ * status, the response body's bytes, the request's bytes (nginx counts the whole request, head
+ * included; Samovar the body), the duration (`$request_time`, seconds with milliseconds), the peer
+ * address and port, and the user agent (`""` when none was sent; Samovar leaves the field out).
+ * Samovar's `route`, `outcome`, `role` and `workerId` have no nginx variable.
+ */
+const NGINX_LOG_FORMAT =
+  `'{"level":"info","time":$msec,"pid":$pid,"event":"access","reqId":"$request_id",'\n` +
+  `      '"method":"$request_method","path":"$uri","status":$status,"bytes":$body_bytes_sent,'\n` +
+  `      '"reqBytes":$request_length,"durationS":$request_time,"remote":"$remote_addr:$remote_port",'\n` +
+  `      '"userAgent":"$http_user_agent","msg":"request"}'`;
+
+function nginxAccessLog(mode: NginxAccessLog, path: string | null): string {
+  if (mode === 'off' || path === null) return '  access_log off;';
+  return `  log_format samovar escape=json ${NGINX_LOG_FORMAT};
+  access_log ${path} samovar${mode === 'buffered' ? ' buffer=64k flush=1s' : ''};`;
+}
+
+/**
+ * nginx as the ceiling: `worker_processes` as the other peers' workers, keep-alive without a
+ * request cap (as the others here), `sendfile` for files; no access log (the ceiling), or a JSON
+ * one to `accessLog.path` (the anchor of what a logged line costs); everything else (pid, error
+ * log, temp paths) inside `prefix`, so it needs no installation-wide state and is stopped by its PID.
  */
 function nginxConfig(
   prefix: string,
@@ -61,6 +102,7 @@ function nginxConfig(
   workers: number,
   staticRoot: string,
   tls: TlsFiles | null,
+  accessLog: { readonly mode: NginxAccessLog; readonly path: string | null },
 ): string {
   const user = process.getuid?.() === 0 ? 'user root;\n' : '';
   return `${user}worker_processes ${workers};
@@ -71,7 +113,7 @@ error_log ${prefix}/error.log warn;
 worker_rlimit_nofile 20000;
 events { worker_connections 16384; }
 http {
-  access_log off;
+${nginxAccessLog(accessLog.mode, accessLog.path)}
   default_type "text/plain; charset=utf-8";
   sendfile on;
   tcp_nopush on;
@@ -127,6 +169,8 @@ export interface RunningServer {
   readonly transport: Transport;
   /** Samovar under `--tls`: its metrics port, scraped for the handshakes it counted; else `null`. */
   readonly metricsPort: number | null;
+  /** The file it logs to (Samovar's stdout, nginx's access log); `null` for a peer that does not log. */
+  readonly log: PeerLog | null;
 }
 
 /**
@@ -141,8 +185,10 @@ const NO_REQUEST_CAP = '1000000000';
 function samovarEnv(options: CompareOptions, port: number): Record<string, string> {
   return {
     ...listenOn('SAMOVAR', port),
-    // `info` keeps the access log at its default (on); `warn` turns it off with every info line.
-    SAMOVAR_LOG_LEVEL: options.accessLog === 'on' ? 'info' : 'warn',
+    // Both at their defaults, set so that an inherited environment cannot change them: `off`
+    // drops only the access lines, every other line (start-up, warnings) is still written.
+    SAMOVAR_LOG_LEVEL: 'info',
+    SAMOVAR_LOG_ACCESS: options.accessLog,
     SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: NO_REQUEST_CAP,
     // The primary's metrics port is fixed (9464) by default; another Samovar on this machine
     // (a test, a second comparison) would make start-up fail. Metrics stay on, as in production.
@@ -156,7 +202,7 @@ export interface PeerSetup {
   readonly pinning: Pinning;
   /** The temporary directory holding the static files every peer serves. */
   readonly staticRoot: string;
-  /** A scratch directory for nginx's prefix. */
+  /** A scratch directory for nginx's prefixes and the peers' log files. */
   readonly scratch: string;
   /** `--tls`: the certificate every peer serves; `null` over plain HTTP. */
   readonly tls: TlsFiles | null;
@@ -167,12 +213,14 @@ function peerCommand(
   setup: PeerSetup,
   port: number,
   metricsPort: number | null,
+  log: PeerLog | null,
 ): ServerCommand {
   const { options, staticRoot, tls } = setup;
   const workers = String(options.workers);
   const node = (entry: string): string[] => [process.execPath, entry];
   switch (id) {
     case 'samovar':
+    case 'samovar-log-off':
       return {
         argv: node(options.samovarEntry),
         env: {
@@ -181,6 +229,8 @@ function peerCommand(
           SAMOVAR_STATIC_ROOT: staticRoot,
           ...(tls ? { SAMOVAR_TLS_CERT: tls.cert, SAMOVAR_TLS_KEY: tls.key } : {}),
           ...(metricsPort === null ? {} : { SAMOVAR_METRICS_PORT: String(metricsPort) }),
+          // Last, so that neither --access-log nor --samovar-env can turn it back on.
+          ...(id === 'samovar-log-off' ? { SAMOVAR_LOG_ACCESS: 'off' } : {}),
         },
       };
     case 'node-https':
@@ -230,35 +280,62 @@ function peerCommand(
         argv: node(NODE_NET),
         env: { ...listenOn('PEER', port), PEER_WORKERS: workers, NODE_CLUSTER_SCHED_POLICY: 'none' },
       };
-    case 'nginx': {
-      const prefix = join(setup.scratch, 'nginx');
+    case 'nginx':
+    case 'nginx-log':
+    case 'nginx-log-buffered': {
+      const prefix = join(setup.scratch, id);
       mkdirSync(prefix, { recursive: true });
       const conf = join(prefix, 'nginx.conf');
-      writeFileSync(conf, nginxConfig(prefix, port, options.workers, staticRoot, tls));
+      const accessLog = { mode: NGINX_ACCESS_LOG[id], path: log?.path ?? null };
+      writeFileSync(conf, nginxConfig(prefix, port, options.workers, staticRoot, tls, accessLog));
       return { argv: ['nginx', '-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], env: {} };
     }
   }
 }
 
+/** The peer's log file in `scratch/logs/`, or `null` for a peer that writes no log. */
+function peerLog(id: ServerId, scratch: string): PeerLog | null {
+  const logging = SAMOVAR_PEERS.has(id) || id === 'nginx-log' || id === 'nginx-log-buffered';
+  if (!logging) return null;
+  const dir = join(scratch, 'logs');
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return new PeerLog(
+    join(dir, `${id}.log`),
+    id === 'nginx-log-buffered' ? NGINX_BUFFER_FLUSH_MS : LOG_FLUSH_MS,
+  );
+}
+
 /** Starts one peer and resolves once its `/healthz` answers 200. */
 export async function startServer(id: ServerId, setup: PeerSetup): Promise<RunningServer> {
   let command: ServerCommand = { argv: [], env: {} };
-  // With the access log on, Samovar writes a line per request: to /dev/null, not to this
-  // process, whose reading them would cost a core's worth of CPU outside the pinning.
-  const discardStdout = SAMOVAR_PEERS.has(id) && setup.options.accessLog === 'on';
+  const log = peerLog(id, setup.scratch);
+  // Samovar logs to stdout: a file, not this process, whose reading a line per request would
+  // cost a core's worth of CPU outside the pinning. nginx opens its access log itself.
+  const stdoutFd = log !== null && SAMOVAR_PEERS.has(id) ? log.openForAppend() : undefined;
   const transport: Transport = setup.tls ? 'https' : 'http';
   // Over TLS the lab reads Samovar's handshake counters (resumed or not) from its metrics port.
   const metricsPort = setup.tls && id === 'samovar' ? await freePort() : null;
-  const started = await startOnFreePort(
-    id,
-    (port) => {
-      const peer = peerCommand(id, setup, port, metricsPort);
-      command = { argv: [...setup.pinning.serverPrefix, ...peer.argv], env: peer.env };
-      return command;
-    },
-    { discardStdout, transport },
-  );
-  return { id, ...started, ...command, transport, metricsPort };
+  try {
+    const started = await startOnFreePort(
+      id,
+      (port) => {
+        const peer = peerCommand(id, setup, port, metricsPort, log);
+        command = { argv: [...setup.pinning.serverPrefix, ...peer.argv], env: peer.env };
+        return command;
+      },
+      { stdoutFd, transport },
+    );
+    return { id, ...started, ...command, transport, metricsPort, log };
+  } catch (error) {
+    // Samovar's own last words went to its log file, not to the output the error quotes.
+    const tail = log?.tail(20) ?? [];
+    if (tail.length === 0) throw error;
+    throw new Error(`${(error as Error).message}\n  its log file's last lines:\n  ${tail.join('\n  ')}`, {
+      cause: error,
+    });
+  } finally {
+    if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
+  }
 }
 
 export interface Preflight {

@@ -6,6 +6,8 @@
  * missed and by how much.
  * Must not: measure anything or write files.
  */
+import { atLeastGoal, goalsTable as goalsTableOf } from './goals.ts';
+import type { Goal } from './goals.ts';
 import type { RunRecord, ServerId, Spread, SummaryRow } from './report.ts';
 import { SATURATED_GENERATOR_CORES, SERVER_TITLE, spread } from './report.ts';
 
@@ -22,11 +24,7 @@ export interface TlsRow {
   readonly handshakesPerRequest: number | null;
 }
 
-export interface TlsGoal {
-  readonly goal: string;
-  readonly measured: string;
-  readonly met: boolean | null;
-}
+export type TlsGoal = Goal;
 
 function cpuOf(run: RunRecord): { cores: number; usPerRequest: number } {
   const cores = run.during.serverCores ?? NaN;
@@ -141,12 +139,7 @@ export function handshakeCpuTable(rows: readonly TlsRow[]): string {
   return lines.join('\n');
 }
 
-function ratioGoal(goal: string, value: number | null | undefined, min: number): TlsGoal {
-  if (value === null || value === undefined || !Number.isFinite(value))
-    return { goal, measured: 'not measured', met: null };
-  const by = value >= min ? '' : `, missed by ${(((min - value) / min) * 100).toFixed(0)}%`;
-  return { goal, measured: `${value.toFixed(2)}×${by}`, met: value >= min };
-}
+const ratioGoal = atLeastGoal;
 
 function p99Goal(goal: string, row: TlsRow | undefined): TlsGoal {
   const ratio = row?.row.p99Ratio;
@@ -172,9 +165,5 @@ export function tlsGoals(rows: readonly TlsRow[]): TlsGoal[] {
 }
 
 export function goalsTable(goals: readonly TlsGoal[]): string {
-  const lines = ['| Goal (issue 17) | Samovar measured | |', '| --- | --- | --- |'];
-  for (const g of goals) {
-    lines.push(`| ${g.goal} | ${g.measured} | ${g.met === null ? '–' : g.met ? 'met' : '**missed**'} |`);
-  }
-  return lines.join('\n');
+  return goalsTableOf(goals, 'issue 17');
 }
