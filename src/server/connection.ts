@@ -31,6 +31,7 @@ import { runHandler } from './handler.ts';
 import { HttpError, RequestAbortedError } from './http-error.ts';
 import { ServerRequest } from './request.ts';
 import { IncomingBody } from './request-body.ts';
+import { isShared, READER, type ReadTarget } from './socket-reads.ts';
 import { abandonedOutcome } from './outcome.ts';
 import { Continue, Phase, ServerResponse } from './response.ts';
 import { TlsFacts } from './tls-facts.ts';
@@ -66,7 +67,7 @@ const UNPARSED_HEAD = new RequestHead();
 const CONN = Symbol('samovar.connection');
 type OwnedSocket = Socket & { [CONN]: Connection };
 
-export class Connection extends ConnectionOutput implements TimerOwner, Stateful {
+export class Connection extends ConnectionOutput implements TimerOwner, Stateful, ReadTarget {
   declare protected readonly ctx: ConnectionContext;
   state: ConnState = ConnState.NEW;
   registrySlot = -1;
@@ -102,13 +103,18 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   /** `performance.now()` at accept: eviction at the cap takes the oldest first. */
   readonly openedAt = performance.now();
 
-  constructor(socket: Socket, ctx: ConnectionContext) {
+  /**
+   * `ownReads`: the socket reads through `onread` (socket-reads.ts) and calls `onRead`; else
+   * through 'data' events (TLS, or a runtime where the socket could not be re-made).
+   */
+  constructor(socket: Socket, ctx: ConnectionContext, ownReads = false) {
     super(socket, ctx);
     this.tls = (socket as TLSSocket).encrypted === true ? new TlsFacts(socket as TLSSocket) : null;
     this.parser = new RequestParser(ctx.options.limits);
     this.timer = new ConnectionTimer(this);
     (socket as OwnedSocket)[CONN] = this;
-    socket.on('data', onSocketData);
+    if (ownReads) (socket as Socket & { [READER]: ReadTarget })[READER] = this;
+    else socket.on('data', onSocketData);
     socket.on('end', onSocketEnd);
     socket.on('drain', onSocketDrain);
     socket.on('finish', onSocketFinish);
@@ -134,6 +140,22 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   }
 
   // ---- reading ----
+
+  /** A read into a buffer chosen by socket-reads.ts: the shared one between bodies. */
+  onRead(buf: Buffer, n: number): void {
+    this.onData(n === buf.length ? buf : buf.subarray(0, n));
+    // Bytes held back (parsing paused) must not stay in the shared buffer: the next read reuses it.
+    const pending = this.pending;
+    if (pending !== null && isShared(pending)) {
+      this.pending = Buffer.from(pending.subarray(this.pendingOffset));
+      this.pendingOffset = 0;
+    }
+  }
+
+  /** A request's body is being received: its reads get buffers of their own (socket-reads.ts). */
+  get readingBody(): boolean {
+    return this.current !== null;
+  }
 
   onData(chunk: Buffer): void {
     if (this.state === ConnState.LINGER) return this.discardLingering(chunk.length);
@@ -259,7 +281,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const res = this.current as ServerResponse;
     const body = res.req.body;
     this.bodyMoved = true;
-    if (!body.pushRange(buf, start, end)) this.pause(Pause.BODY);
+    if (!body.pushRange(buf, start, end, isShared(buf))) this.pause(Pause.BODY);
     else if (body.discarded > this.ctx.options.connections.maxUnreadBodyBytes) {
       this.closing(CloseReason.KEEPALIVE_END);
       this.halt();

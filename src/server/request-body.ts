@@ -93,8 +93,12 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     return this.pushRange(chunk, 0, chunk.length);
   }
 
-  /** `push` of `buf[start, end)`, without making a Buffer of it unless it is kept as one. */
-  pushRange(buf: Buffer, start: number, end: number): boolean {
+  /**
+   * `push` of `buf[start, end)`, without making a Buffer of it unless it is kept as one.
+   * `transient`: `buf` is reused by the next read (the shared read buffer): the bytes are copied,
+   * never handed out or kept as a view.
+   */
+  pushRange(buf: Buffer, start: number, end: number, transient = false): boolean {
     const n = end - start;
     this.received += n;
     if (this.state === BodyState.DISCARDING) {
@@ -105,10 +109,10 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     const w = this.waiter;
     if (w !== null) {
       this.waiter = null;
-      w.resolve({ value: buf.subarray(start, end), done: false });
+      w.resolve({ value: transient ? copyOf(buf, start, end) : buf.subarray(start, end), done: false });
       return true;
     }
-    this.hold(buf, start, end);
+    this.hold(buf, start, end, transient);
     this.buffered += n;
     if (this.buffered > BODY_HIGH_WATER_BYTES) this.behind = true;
     return !this.behind;
@@ -118,9 +122,9 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
    * Keeps bytes until they are read: as a window when they are at least half of the memory they
    * are a window on (a whole socket read), else copied onto the slab's open tail.
    */
-  private hold(buf: Buffer, start: number, end: number): void {
+  private hold(buf: Buffer, start: number, end: number, transient: boolean): void {
     const n = end - start;
-    if (n * 2 >= buf.buffer.byteLength) {
+    if (!transient && n * 2 >= buf.buffer.byteLength) {
       this.cutTail();
       this.chunks.push(buf.subarray(start, end));
       return;
@@ -130,9 +134,7 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
       this.cutTail();
       if (n > SLAB_BYTES / 2) {
         // Not small, but a window on a much larger read: a copy of its own.
-        const own = Buffer.allocUnsafeSlow(n);
-        buf.copy(own, 0, start, end);
-        this.chunks.push(own);
+        this.chunks.push(copyOf(buf, start, end));
         return;
       }
       slab = this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -295,4 +297,11 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
 }
 
 /** The body of a request that has none: always ended, shared (it holds no per-request state). */
+/** `buf[start, end)` in memory of its own. */
+function copyOf(buf: Buffer, start: number, end: number): Buffer {
+  const own = Buffer.allocUnsafeSlow(end - start);
+  buf.copy(own, 0, start, end);
+  return own;
+}
+
 export const EMPTY_BODY = new IncomingBody(null, 0, true);

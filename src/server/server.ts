@@ -25,6 +25,7 @@ import type { Handler } from './handler.ts';
 import { LoadMonitor, OVERLOAD_OFF, Shed } from './overload.ts';
 import { clientKey, RateLimiter } from './rate-limit.ts';
 import type { ServerResponse } from './response.ts';
+import { adoptForReads } from './socket-reads.ts';
 import { type TlsHost, type TlsListener, tlsListenerFor } from './tls-listener.ts';
 import type { HandshakeFailure, TicketKeyList, TlsMaterial } from '../tls/index.ts';
 import {
@@ -99,6 +100,8 @@ export class Server implements ConnectionContext, TlsHost {
   draining = false;
   drainGraceMs = DRAIN_GRACE_MS;
   private readonly listener: net.Server;
+  /** What every accepted socket is made with (and re-made with, socket-reads.ts). */
+  private readonly socketOptions: { readonly allowHalfOpen: boolean; readonly highWaterMark: number };
   private readonly refused = new Set<Socket>();
   private dateTimer: NodeJS.Timeout | null = null;
   private requestSeq = 0;
@@ -118,10 +121,8 @@ export class Server implements ConnectionContext, TlsHost {
     this.rateLimiter = options.rateLimit?.enabled === true ? new RateLimiter(options.rateLimit) : null;
     this.onAcceptError = options.onAcceptError ?? stderrAcceptErrorHook;
     // allowHalfOpen: a client may send its request then FIN and still wait for the answer.
-    this.listener = net.createServer(
-      { allowHalfOpen: true, noDelay: true, highWaterMark: options.connections.writeHighWaterMarkBytes },
-      onConnection,
-    );
+    this.socketOptions = { allowHalfOpen: true, highWaterMark: options.connections.writeHighWaterMarkBytes };
+    this.listener = net.createServer({ ...this.socketOptions, noDelay: true }, onConnection);
     (this.listener as OwnedListener)[SERVER] = this;
     this.tls = tlsListenerFor(options.tls, this, options.connections.writeHighWaterMarkBytes);
   }
@@ -175,7 +176,8 @@ export class Server implements ConnectionContext, TlsHost {
       return void socket.destroy();
     }
     if (tls !== null) return tls.begin(socket);
-    new Connection(socket, this);
+    const reading = adoptForReads(socket, this.socketOptions);
+    new Connection(reading, this, reading !== socket);
   }
 
   /** A TLS handshake finished (tls-listener.ts): the decrypted socket becomes a connection. */

@@ -144,3 +144,57 @@ describe('body helpers', () => {
     expect(r?.body.toString()).toBe(String(size));
   });
 });
+
+describe('bodies and the shared read buffer (socket-reads.ts)', () => {
+  /**
+   * Between bodies every plain connection of a worker reads into one buffer; body bytes that came
+   * in it must be copied before the next read reuses it. Bodies are sent in the head's write (so
+   * their start lands in the shared buffer); the handlers keep what they were handed — pieces
+   * from the iterator, or a body waiting unread — while another connection's reads overwrite
+   * the shared buffer; what they echo must be what was sent.
+   */
+  it('keeps every piece handed out or waiting intact while other reads reuse the buffer', async () => {
+    const router = new Router()
+      .post('/pieces', async (req, res) => {
+        const pieces: Buffer[] = [];
+        for await (const piece of req.body) pieces.push(piece);
+        await sleep(120);
+        res.send(Buffer.concat(pieces));
+      })
+      .post('/late', async (req, res) => {
+        await sleep(120);
+        res.send(await req.body.bytes());
+      })
+      .get('/', (_req, res) => res.send('x'));
+    const { port } = await startServer(router.handler());
+    const noise = await RawClient.connect(port);
+    let stop = false;
+    const noisy = (async (): Promise<void> => {
+      // Pipelined GETs with long headers of another byte: each read fills the buffer with 'z'.
+      const get = `GET / HTTP/1.1\r\nHost: x\r\nX-Fill: ${'z'.repeat(7000)}\r\n\r\n`.repeat(8);
+      while (!stop) {
+        noise.write(get);
+        await sleep(5);
+      }
+    })();
+    for (const size of [100, 5_000, 33_000, 40_000, 63_000, 200_000]) {
+      for (const path of ['/pieces', '/late']) {
+        const body = Buffer.alloc(size);
+        for (let i = 0; i < size; i++) body[i] = 0x41 + ((i * 7 + size) % 26);
+        const c = await RawClient.connect(port);
+        c.write(
+          Buffer.concat([
+            Buffer.from(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`),
+            body,
+          ]),
+        );
+        const [r] = await c.responses(1);
+        expect(r?.status, `${path} ${size}`).toBe(200);
+        expect(r?.body.equals(body), `${path} ${size} bytes echoed intact`).toBe(true);
+        c.close();
+      }
+    }
+    stop = true;
+    await noisy;
+  });
+});

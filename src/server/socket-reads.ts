@@ -1,0 +1,99 @@
+/**
+ * Reads without a `Buffer` and a stream event per read: a plain-HTTP connection's socket is
+ * re-made around its accepted handle with `net.Socket`'s `onread` option, so each read lands in a
+ * buffer Samovar chose and goes straight to the connection's callback — no Buffer allocated per
+ * read, no `push` through the Readable machinery, no 'data' event. (Issue 19 §4: the node:net
+ * responder that answers from 'data' events is slower than Samovar on this path.)
+ *
+ * Which buffer: between bodies every socket of the worker reads into one shared 64 KiB buffer
+ * (heads, and what arrives with them); whatever must outlive the read is copied out of it — the
+ * unparsed tail of a paused connection, and body bytes (request-body.ts `transient`). While a
+ * request's body is being received, each read gets a fresh buffer of its own, as Node's own reads
+ * do, so the body's pieces are handed to the application as views, never copied and never
+ * overwritten by a later read.
+ *
+ * The re-making relies on Node internals: the accepted socket's `_handle` and `net.Socket`'s
+ * `handle` option (how node:net itself wraps an accepted handle). When they are not there (another
+ * runtime, a Node that changed them) the socket is kept as it is and read through 'data' events.
+ * TLS sockets are never re-made (their reads are the TLS layer's).
+ * Must not: hand out a view of the shared buffer that outlives the read callback.
+ */
+
+import { Buffer } from 'node:buffer';
+import net from 'node:net';
+import type { Socket } from 'node:net';
+
+/** Bytes per read, as Node reads (64 KiB). */
+export const READ_BYTES = 64 * 1024;
+
+/** The read buffer of every connection between bodies (one per process). */
+const SHARED = Buffer.allocUnsafeSlow(READ_BYTES);
+
+/** Whether `buf` is a view on the shared read buffer (so it is gone after the read callback). */
+export function isShared(buf: Buffer): boolean {
+  return buf.buffer === SHARED.buffer;
+}
+
+/** What a socket's owner does with reads (connection.ts). */
+export interface ReadTarget {
+  /** `n` bytes were read into `buf` (from its start). */
+  onRead(buf: Buffer, n: number): void;
+  /** A request body is being received: the next read needs a buffer of its own. */
+  readonly readingBody: boolean;
+}
+
+export const READER = Symbol('samovar.reader');
+type ReadingSocket = Socket & { [READER]?: ReadTarget };
+
+interface AcceptedSocket extends Socket {
+  _handle?: { useUserBuffer?: unknown } | null;
+}
+
+/**
+ * The accepted `socket` re-made to read through `onread`, or `socket` itself when it cannot be.
+ * `options` are the listener's socket options (allowHalfOpen, highWaterMark).
+ */
+export function adoptForReads(
+  socket: Socket,
+  options: { allowHalfOpen: boolean; highWaterMark: number },
+): Socket {
+  const accepted = socket as AcceptedSocket;
+  const handle = accepted._handle;
+  if (handle == null || typeof handle.useUserBuffer !== 'function') return socket;
+  // The old socket lets go of the handle and closes (node:net counts it off the listener).
+  accepted._handle = null;
+  socket.destroy();
+  // `handle` is how node:net wraps an accepted handle (typed as another kind of handle in @types/node).
+  const init = {
+    handle,
+    allowHalfOpen: options.allowHalfOpen,
+    readable: true,
+    writable: true,
+    highWaterMark: options.highWaterMark,
+    onread: ONREAD,
+  } as unknown as net.SocketConstructorOpts;
+  return new net.Socket(init);
+}
+
+/**
+ * Where the read that just ended decided the socket's next read goes. node:net calls the buffer
+ * function right after the read callback, synchronously and without the socket, so the callback
+ * leaves its choice here.
+ */
+let next: Buffer = SHARED;
+
+function nextReadBuffer(): Buffer {
+  const buf = next;
+  next = SHARED;
+  return buf;
+}
+
+function onSocketRead(this: ReadingSocket, n: number, buf: Uint8Array): boolean {
+  const target = this[READER];
+  if (target === undefined) return true;
+  target.onRead(buf as Buffer, n);
+  if (target.readingBody) next = Buffer.allocUnsafeSlow(READ_BYTES);
+  return true;
+}
+
+const ONREAD = { buffer: nextReadBuffer, callback: onSocketRead };
