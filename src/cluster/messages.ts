@@ -150,6 +150,8 @@ export interface HeartbeatMessage extends Envelope<'heartbeat'> {
 /** Draining finished (the engine's drain result, with the worker's totals); the worker exits once released. */
 export interface DrainedMessage extends Envelope<'drained'>, Readonly<DrainResult> {
   readonly requests: number;
+  /** Connections its listeners accepted over its life (its share of them, beside `requests`). */
+  readonly accepted: number;
   readonly durationMs: number;
 }
 

@@ -1,7 +1,7 @@
 /**
- * The supervisor. It forks the workers (`node:cluster`; they share the listening socket) and
- * runs no handler itself. Everything that happens to it — a signal, a worker's message or exit,
- * a clock tick — becomes an event on one queue; one loop dispatches the events and then
+ * The supervisor. It forks the workers (`node:cluster`; they share the listening socket, or
+ * under `reuseport` each binds one of its own) and runs no handler itself. Everything that
+ * happens to it — a signal, a worker's message or exit, a clock tick — becomes an event on one queue; one loop dispatches the events and then
  * reconciles the live workers toward the wanted set (gunicorn's arbiter): fill empty slots
  * (with per-slot backoff), replace hung workers, retire surplus ones, advance the rolling
  * path, and tell the workers what `/readyz` should say.
@@ -31,6 +31,7 @@ import type { ConsoleHost } from './operator-console.ts';
 import { PrimaryObservability } from './primary-observability.ts';
 import type { ObservedPrimary } from './primary-observability.ts';
 import { ReloadResult, rereadConfig } from './reload.ts';
+import { migrateReqWarning, readMigrateReq } from './reuseport.ts';
 import { Roll } from './roll.ts';
 import type { ReloadRun, RollHost, RollResult } from './roll.ts';
 import { EventQueue } from './queue.ts';
@@ -105,6 +106,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
    */
   start(claim: Claim | null = null): void {
     if (claim?.kind === 'held') this.controlHeld(claim.path, claim.pid);
+    // Under `reuseport` workers bind their own sockets and node:cluster's policy is never asked.
     cluster.schedulingPolicy =
       this.config.cluster.schedulingPolicy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     cluster.setupPrimary({});
@@ -118,6 +120,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const fields = { host, port, workers, schedulingPolicy: policy, node: process.version };
     this.log('info', 'start', `Samovar starting ${workers} workers to serve ${url}`, fields);
+    this.warnMigrateReq('start');
     const links = serviceLinks(this.options.env);
     if (links.length > 0) {
       const msg = `ignoring ${links.length} Kubernetes service-link variables (a Service named samovar… in this namespace); set enableServiceLinks: false in the pod spec to drop them`;
@@ -247,7 +250,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
         w.cut = m.cut;
         this.log(m.cut > 0 ? 'warn' : 'info', 'drained', 'worker drained', {
           ...workerFields(w),
-          ...{ requests: m.requests, open: m.open, idle: m.idle, cut: m.cut, durationMs: m.durationMs },
+          ...{ requests: m.requests, accepted: m.accepted, open: m.open, idle: m.idle, cut: m.cut },
+          durationMs: m.durationMs,
         });
         // After every connection handed to it before its server closed (worker.ts).
         this.send(w, message('release', {}));
@@ -475,6 +479,18 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     this.roll.startReload(run, this.slots.slice(0, this.wanted));
     const fields = { result: 'started', generation: this.generation };
     this.log('info', 'reload', 'configuration reloaded; rolling workers', fields);
+    this.warnMigrateReq('reload');
+  }
+
+  /**
+   * Under `reuseport`, at start and before each roll: a warning when a stopping worker's queued
+   * connections would be reset (reuseport.ts). Read each time: an operator may have fixed it.
+   */
+  private warnMigrateReq(event: 'start' | 'reload'): void {
+    if (this.config.cluster.schedulingPolicy !== 'reuseport') return;
+    const tcpMigrateReq = readMigrateReq();
+    const warning = migrateReqWarning(tcpMigrateReq);
+    if (warning !== null) this.log('warn', event, warning, { tcpMigrateReq });
   }
 
   reloadEnded(run: ReloadRun, result: RollResult, detail: string): void {

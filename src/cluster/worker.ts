@@ -1,10 +1,10 @@
 /**
  * A worker process: asks the primary for its configuration (`hello` → `start`), runs the engine
- * on the shared listening socket, says `ready` only once listening, sends a heartbeat every
- * `cluster.heartbeatIntervalMs` (event-loop lag, memory, requests served) followed by a metrics
- * snapshot, answers the primary's scrapes, answers `/readyz` and `/healthz` itself from the
- * cluster health the primary broadcasts, and drains when told to — pushing a final snapshot so
- * the primary keeps its counts.
+ * on the shared listening socket (under `reuseport`, on a socket of its own), says `ready` only
+ * once listening, sends a heartbeat every `cluster.heartbeatIntervalMs` (event-loop lag, memory,
+ * requests served) followed by a metrics snapshot, answers the primary's scrapes, answers
+ * `/readyz` and `/healthz` itself from the cluster health the primary broadcasts, and drains when
+ * told to — pushing a final snapshot so the primary keeps its counts.
  *
  * The configuration comes over IPC, not from the worker's own argv and environment: the primary
  * validated it, and on SIGHUP a file re-read here could differ from the one it validated.
@@ -175,7 +175,11 @@ class WorkerProcess {
       logger.log('warn', 'error', 'accept failed; pausing', { code, pauseMs });
     const requestIds = new RequestIds(WORKER_ID);
     const tls = engineTls(config, this.tls);
-    return { ...config, tls, onResponse, onError, onProtocolError, onAcceptError, requestIds };
+    // Every listener this worker opens on a served port (the TLS one, the plain-HTTP one beside
+    // it) follows the policy: under `reuseport` each is a socket of this worker's own.
+    const reusePort = config.cluster.schedulingPolicy === 'reuseport';
+    const hooks = { onResponse, onError, onProtocolError, onAcceptError, requestIds };
+    return { ...config, tls, reusePort, ...hooks };
   }
 
   /**
@@ -333,7 +337,7 @@ class WorkerProcess {
     const started = Date.now();
     const server = this.server;
     if (server === null) {
-      const nothing = { requests: this.requests, open: 0, idle: 0, cut: 0, durationMs: 0 };
+      const nothing = { requests: this.requests, accepted: 0, open: 0, idle: 0, cut: 0, durationMs: 0 };
       return this.exitAfter(message('drained', nothing));
     }
     const drainOptions = { graceMs: m.graceMs, timeoutMs: m.deadlineMs };
@@ -345,7 +349,9 @@ class WorkerProcess {
         await this.closeApp(m, started);
         const durationMs = Date.now() - started;
         await this.pushMetrics(0, true);
-        this.exitWhenReleased(message('drained', { requests: this.requests, ...result, durationMs }));
+        const { requests } = this;
+        const accepted = server.stats.accepted + (this.plain?.stats.accepted ?? 0);
+        this.exitWhenReleased(message('drained', { requests, accepted, ...result, durationMs }));
       })
       .catch((error: unknown) => this.failed(error));
   }

@@ -126,9 +126,13 @@ export class Server implements ConnectionContext, TlsHost {
 
   /** Starts listening on `options.host:options.port`; resolves with the bound address. */
   listen(): Promise<AddressInfo> {
+    const { port, host, reusePort = false } = this.options;
+    // `exclusive`: a cluster worker binds this socket itself rather than take the primary's
+    // (Node 24 implies it with reusePort; said here for the Node 22 this package also runs on).
+    const listenOptions = reusePort ? { port, host, reusePort, exclusive: true } : { port, host };
     return new Promise((resolve, reject) => {
       this.listener.once('error', reject);
-      this.listener.listen(this.options.port, this.options.host, () => {
+      this.listener.listen(listenOptions, () => {
         this.listener.off('error', reject);
         // Once listening, an 'error' is a failed accept: without a listener it would throw.
         this.listener.on('error', onListenerError);
