@@ -11,6 +11,7 @@
  * Must not: parse HTTP or run handlers; act inside a signal or IPC callback (enqueue only).
  */
 
+import type { SendHandle } from 'node:child_process';
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Config, LoadConfigOptions } from '../config/index.ts';
@@ -31,6 +32,7 @@ import type { ConsoleHost } from './operator-console.ts';
 import { PrimaryObservability } from './primary-observability.ts';
 import type { ObservedPrimary } from './primary-observability.ts';
 import { ReloadResult, rereadConfig } from './reload.ts';
+import { isListeningHandle, Listeners } from './listeners.ts';
 import { migrateReqWarning, readMigrateReq } from './reuseport.ts';
 import { Roll } from './roll.ts';
 import type { ReloadRun, RollHost, RollResult } from './roll.ts';
@@ -43,6 +45,7 @@ import type { PrimaryView } from './status-model.ts';
 import { workerExecArgv } from './exec-argv.ts';
 import { TlsOwner } from './tls-owner.ts';
 import type { CertificateFacts } from '../tls/index.ts';
+import type { ListeningHandle } from '../server/index.ts';
 import { EX_CONFIG } from '../config/index.ts';
 
 /** How often the loop wakes to check deadlines (ready, hang, backoff, drain). */
@@ -50,7 +53,13 @@ const TICK_MS = 100;
 
 type Event =
   | { readonly kind: 'command'; readonly command: Command; readonly signal: NodeJS.Signals }
-  | { readonly kind: 'message'; readonly worker: WorkerRecord; readonly message: WorkerMessage }
+  | {
+      readonly kind: 'message';
+      readonly worker: WorkerRecord;
+      readonly message: WorkerMessage;
+      /** The IPC handle sent with it (a `listener` message's socket). */
+      readonly handle: unknown;
+    }
   | {
       readonly kind: 'exit';
       readonly worker: WorkerRecord;
@@ -74,6 +83,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
   private readonly workers = new Map<number, WorkerRecord>();
   private readonly queue = new EventQueue<Event>((events, now) => this.run(events, now));
   private readonly roll = new Roll();
+  /** Under reuseport: copies of the workers' listening sockets, handed on through rolls. */
+  private readonly listeners = new Listeners();
   private shutdown: Shutdown | null = null;
   private healthKey = '';
   /** Every lifecycle line it writes also reaches the console (its timeline and waiters). */
@@ -120,7 +131,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const fields = { host, port, workers, schedulingPolicy: policy, node: process.version };
     this.log('info', 'start', `Samovar starting ${workers} workers to serve ${url}`, fields);
-    this.warnMigrateReq('start');
+    this.warnMigrateReq();
     const links = serviceLinks(this.options.env);
     if (links.length > 0) {
       const msg = `ignoring ${links.length} Kubernetes service-link variables (a Service named samovar… in this namespace); set enableServiceLinks: false in the pod spec to drop them`;
@@ -180,7 +191,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
       case 'command':
         return this.onCommand(event.command, event.signal, now);
       case 'message':
-        return this.onMessage(event.worker, event.message, now);
+        return this.onMessage(event.worker, event.message, event.handle, now);
       case 'exit':
         return this.onExit(event.worker, event.code, event.signal, now);
       case 'control':
@@ -213,12 +224,15 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     }
   }
 
-  private onMessage(w: WorkerRecord, m: WorkerMessage, now: number): void {
+  private onMessage(w: WorkerRecord, m: WorkerMessage, handle: unknown, now: number): void {
     w.lastSeenAt = now;
     switch (m.type) {
       case 'hello':
         // Told to drain before it could listen (the message may have beaten its IPC listener).
         if (w.retireReason !== null) return this.retire(w, w.retireReason, true);
+        // Under reuseport: the sockets of the worker it replaces, ahead of `start` (listeners.ts).
+        for (const { host, port, handle } of this.listeners.handOver(w.id))
+          this.send(w, message('listener', { host, port }), handle);
         this.send(
           w,
           message('start', {
@@ -263,11 +277,17 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
         return;
       case 'metrics':
         return this.observe.received(w, m);
+      case 'listener':
+        if (!isListeningHandle(handle)) return;
+        // A socket from a worker already gone would keep its place in the group with no one to accept.
+        if (!this.workers.has(w.id)) return handle.close();
+        return this.listeners.adopt(w.id, { host: m.host, port: m.port, handle });
     }
   }
 
   private onExit(w: WorkerRecord, code: number, signal: string | null, now: number): void {
     this.workers.delete(w.id);
+    this.listeners.release(w.id);
     this.observe.exited(w);
     const slot = this.slots[w.slot];
     const wasCurrent = slot?.current === w;
@@ -340,6 +360,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     if (slot !== undefined && slot.current === w) {
       slot.current = null;
       if (slot.index < this.wanted) slot.current = this.spawn(slot);
+      // Its socket's queue is served by the replacement, not reset when it is killed.
+      if (slot.current !== null) this.listeners.succeed(slot.current.id, slot.current.config, w.id);
     }
     this.observe.restarted(RetireReason.HANG);
     this.log('warn', 'restart', 'replacing hung worker', { slot: w.slot, reason: RetireReason.HANG });
@@ -404,8 +426,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
   }
 
   private listen(proc: Worker, w: WorkerRecord): void {
-    proc.on('message', (m: unknown) => {
-      if (isWorkerMessage(m)) this.enqueue({ kind: 'message', worker: w, message: m });
+    proc.on('message', (m: unknown, handle: unknown) => {
+      if (isWorkerMessage(m)) this.enqueue({ kind: 'message', worker: w, message: m, handle });
     });
     proc.on('exit', (code, signal) => this.enqueue({ kind: 'exit', worker: w, code, signal }));
     // An IPC error (the worker died mid-send) is followed by its exit; nothing else to do.
@@ -414,6 +436,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
 
   spawnNext(slot: Slot): WorkerRecord {
     slot.next = this.spawn(slot);
+    if (slot.current !== null) this.listeners.succeed(slot.next.id, slot.next.config, slot.current.id);
     return slot.next;
   }
 
@@ -437,10 +460,11 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     w.process.process.kill('SIGKILL');
   }
 
-  send(w: WorkerRecord, m: PrimaryMessage): void {
+  send(w: WorkerRecord, m: PrimaryMessage, handle?: ListeningHandle): void {
     if (!w.process.isConnected()) return;
     // A send racing the worker's exit fails with EPIPE; its exit event follows and says enough.
-    w.process.send(m, undefined, () => {});
+    // Node's typings name only net and dgram objects; a raw handle is sent as `net.Native`.
+    w.process.send(m, handle as SendHandle, () => {});
   }
 
   recycleFailed(slot: Slot): void {
@@ -479,18 +503,14 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     this.roll.startReload(run, this.slots.slice(0, this.wanted));
     const fields = { result: 'started', generation: this.generation };
     this.log('info', 'reload', 'configuration reloaded; rolling workers', fields);
-    this.warnMigrateReq('reload');
   }
 
-  /**
-   * Under `reuseport`, at start and before each roll: a warning when a stopping worker's queued
-   * connections would be reset (reuseport.ts). Read each time: an operator may have fixed it.
-   */
-  private warnMigrateReq(event: 'start' | 'reload'): void {
+  /** Under `reuseport`: a warning when a worker stopping with no successor resets its queue (reuseport.ts). */
+  private warnMigrateReq(): void {
     if (this.config.cluster.schedulingPolicy !== 'reuseport') return;
     const tcpMigrateReq = readMigrateReq();
     const warning = migrateReqWarning(tcpMigrateReq);
-    if (warning !== null) this.log('warn', event, warning, { tcpMigrateReq });
+    if (warning !== null) this.log('warn', 'start', warning, { tcpMigrateReq });
   }
 
   reloadEnded(run: ReloadRun, result: RollResult, detail: string): void {

@@ -3,12 +3,14 @@
  * primary gives when the kernel will not provide it.
  *
  * Under `reuseport` each worker has a listening socket of its own (`SO_REUSEPORT`); the kernel
- * hashes each new connection to one of them. A socket that closes (a drained worker in a roll,
- * a recycle, a scale-down, a crash) resets the connections still waiting in its accept queue,
- * unless `net.ipv4.tcp_migrate_req` is 1 (Linux ≥ 5.14, one value per network namespace): then the
- * kernel moves them to another socket of the group. Measured in docs/cluster.md: with it 0, a
- * roll under `Connection: close` load fails requests; with it 1, none. Nothing a worker can do
- * from Node closes that window (see docs/cluster.md), so Samovar says so rather than promise.
+ * hashes each new connection to one of them. A socket that closes resets the connections still
+ * waiting in its accept queue, unless `net.ipv4.tcp_migrate_req` is 1 (Linux ≥ 5.14, one value
+ * per network namespace): then the kernel moves them to another socket of the group. A roll (and
+ * a recycle, a hung worker's replacement) closes no socket: the replacement takes the old
+ * worker's over (listeners.ts), and docs/cluster.md measures no failure either way. A worker that
+ * stops with no successor does close its socket: a scale-down, a crash, a reload that changes the
+ * host or a port. With the sysctl at 0 those reset what is queued, which `none` never does; the
+ * primary says so once, at start.
  * Must not: write the sysctl (it is the namespace's, not this process's), or refuse to start.
  */
 
@@ -35,5 +37,5 @@ export function migrateReqWarning(state: MigrateReq): string | null {
     state === 'absent'
       ? `this kernel has no ${TCP_MIGRATE_REQ} (Linux 5.14 added it)`
       : `${TCP_MIGRATE_REQ} is 0`;
-  return `cluster.schedulingPolicy reuseport: ${why}, so a worker that stops (roll, recycle, scale-down, crash) resets the connections queued on its socket; set sysctl net.ipv4.tcp_migrate_req=1 (per network namespace) or use the policy none`;
+  return `cluster.schedulingPolicy reuseport: ${why}, so a worker that stops with no successor on its socket (a scale-down, a crash, a reload that changes host or port) resets the connections queued on that socket; rolls hand sockets over and lose nothing. Set sysctl net.ipv4.tcp_migrate_req=1 (per network namespace) to have the kernel move them instead`;
 }
