@@ -6,7 +6,8 @@
  * the requests it served and the connections it accepted; the spread is the largest share over
  * the smallest (1.00 is even).
  * Run: `npm run bench:cluster-policy` (`BENCH_DURATION_S` (6), `BENCH_ROUNDS` (2), `BENCH_WORKERS`
- * (`2,4`), `BENCH_POLICIES` (`none,rr,reuseport`) shorten it). Not a test: prints a table.
+ * (`2,4`), `BENCH_POLICIES` (`none,rr,reuseport`), `BENCH_SCENARIOS` (`keep-alive,close`) shorten
+ * it). Not a test: prints a table.
  * With `Connection: close` autocannon writes its next request before it sees the close, so its
  * latency figures there are meaningless (it times from that lost write); read req/s only.
  * Must not: run in `npm test`.
@@ -27,10 +28,14 @@ interface Scenario {
   readonly headers: Record<string, string>;
 }
 
-const SCENARIOS: readonly Scenario[] = [
+const ALL_SCENARIOS: readonly Scenario[] = [
   { name: 'keep-alive, 50 conns', connections: 50, headers: {} },
   { name: 'Connection: close, 50 conns', connections: 50, headers: { connection: 'close' } },
 ];
+/** `BENCH_SCENARIOS=close` (or `keep-alive`): only the scenarios whose name holds one of these. */
+const SCENARIOS = ALL_SCENARIOS.filter((s) =>
+  (process.env.BENCH_SCENARIOS ?? 'keep-alive,close').split(',').some((word) => s.name.includes(word)),
+);
 
 interface Row {
   workers: string;
