@@ -10,8 +10,11 @@
  * replacement is handed the socket of the worker it replaces before its `start`. It serves on it
  * next to the old worker; when the old one drains, it closes only its own descriptor: the socket,
  * its place in the group and its queue stay with the replacement.
- * A copy is closed once no live worker serves on it or is starting with it: a worker that exits
- * without a successor takes its socket out of the group, as it would without this module.
+ * A copy is closed once no worker serves on it or is starting with it, as soon as the last one is
+ * told to drain (or exits): a copy of a socket no one accepts on would keep it in the group, and
+ * the kernel would go on queueing connections there until the copy closed and reset them all. So
+ * a worker that stops without a successor takes its socket out of the group at its drain, as it
+ * would without this module.
  * Must not: accept on a socket (a raw handle is never listened on here), send, or log.
  */
 
@@ -75,7 +78,7 @@ export class Listeners {
     return taken;
   }
 
-  /** `worker` exited: each socket no live worker holds any more is closed here. */
+  /** `worker` stops serving (told to drain, or exited): each socket no worker holds any more is closed here. */
   release(worker: number): void {
     this.pending.delete(worker);
     for (const held of this.byWorker.get(worker) ?? []) {

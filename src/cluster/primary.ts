@@ -279,8 +279,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
         return this.observe.received(w, m);
       case 'listener':
         if (!isListeningHandle(handle)) return;
-        // A socket from a worker already gone would keep its place in the group with no one to accept.
-        if (!this.workers.has(w.id)) return handle.close();
+        // From a worker gone or draining, a copy would keep the socket in the group with no one accepting.
+        if (!this.workers.has(w.id) || w.state === WorkerState.DRAINING) return handle.close();
         return this.listeners.adopt(w.id, { host: m.host, port: m.port, handle });
     }
   }
@@ -449,6 +449,9 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     if (w.state !== WorkerState.DRAINING) this.observe.restarted(reason);
     w.retireReason = reason;
     w.state = WorkerState.DRAINING;
+    // It stops accepting: a socket no successor holds must not stay in the group through the
+    // primary's copy, with no one accepting, until the worker exits (listeners.ts).
+    this.listeners.release(w.id);
     // A worker drains for timeoutMs itself; the margin lets its `drained` report arrive first.
     w.killAt = Date.now() + timeoutMs + KILL_MARGIN_MS;
     this.send(w, message('drain', { reason, graceMs: idleGraceMs, deadlineMs: timeoutMs }));

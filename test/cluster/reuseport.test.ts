@@ -5,7 +5,8 @@
  * connections evenly over 4 workers; and a rolling restart under `Connection: close` load fails no
  * request — with `net.ipv4.tcp_migrate_req` at 0, the kernel's default, where a listening socket
  * that closes resets the connections queued on it — because each replacement takes the old
- * worker's socket over (the same sockets before and after).
+ * worker's socket over (the same sockets before and after). A worker scaled down, with no one to
+ * hand its socket to, takes it out of the group as it starts draining.
  * The roll test makes sure the sysctl is 0 (writing it only if it is not, restoring it after):
  * proving the promise with the kernel's help switched on would prove nothing about Samovar. Where
  * it is 1 and cannot be written, the test fails and says so rather than pass without proof.
@@ -116,6 +117,23 @@ it('gives the TLS port and the plain-HTTP port a socket per worker, and a roll h
     rmSync(dir, { recursive: true, force: true });
   }
 }, 30_000);
+
+it("takes a scaled-down worker's socket out of the group when it starts draining, not when it exits", async () => {
+  const c = own(await reuseport(2));
+  // Slow answers on 16 connections: hashed over two sockets, some reach each worker (all 16 on
+  // one is a 1-in-32,768 chance), so the retired worker stays draining while they finish.
+  const slow = Array.from({ length: 16 }, () => get(c.port, '/delay?ms=2000', 10_000));
+  await sleep(300);
+  c.signal('SIGTTOU');
+  await c.waitFor('drain', (l) => l.reason === 'scale');
+  await sleep(300);
+  // Still draining, and already out: a copy the primary kept would leave its socket in the
+  // group, the kernel queueing connections there that no one accepts until the exit resets them.
+  expect(c.events('exit')).toEqual([]);
+  expect(listeningInodes(c.port).size).toBe(1);
+  for (const answer of await Promise.all(slow)) expect(answer.status).toBe(200);
+  expect((await get(c.port, '/')).status).toBe(200);
+}, 20_000);
 
 describe('a rolling restart under Connection: close load', () => {
   let before = '';
