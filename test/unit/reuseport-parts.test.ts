@@ -1,6 +1,6 @@
 /**
  * The pure parts of `cluster.schedulingPolicy` `reuseport`: reading `net.ipv4.tcp_migrate_req`
- * and the warning it gives, and the primary's bookkeeping of listening sockets through rolls
+ * and the warning it gives, a reload that would keep the policy with port 0, and the primary's bookkeeping of listening sockets through rolls
  * (src/cluster/listeners.ts), with fake handles that count their closes.
  */
 
@@ -12,9 +12,24 @@ import { defaultConfig } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/index.ts';
 import { isListeningHandle, Listeners } from '../../src/cluster/listeners.ts';
 import { migrateReqWarning, readMigrateReq } from '../../src/cluster/reuseport.ts';
+import type { ClusterLogger } from '../../src/cluster/lifecycle-log.ts';
+import { rereadConfig } from '../../src/cluster/reload.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'samovar-reuseport-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a reload under reuseport', () => {
+  it('refuses port 0 even when it asks for another policy (the running one is kept)', () => {
+    const running: Config = { ...defaultConfig(), port: 8080 };
+    const kept = { ...running, cluster: { ...running.cluster, schedulingPolicy: 'reuseport' as const } };
+    const lines: unknown[][] = [];
+    const logger = { log: (...args: unknown[]) => lines.push(args) } as unknown as ClusterLogger;
+    const argv = ['--port', '0', '--cluster.scheduling-policy', 'none'];
+    expect(rereadConfig({ argv, env: {} }, kept, logger)).toBeNull();
+    expect(lines[0]?.[3]).toMatchObject({ result: 'invalid' });
+    expect(rereadConfig({ argv, env: {} }, running, logger)).toMatchObject({ port: 0 });
+  });
+});
 
 describe('tcp_migrate_req', () => {
   it('reads 1, 0, and a kernel without it', () => {
