@@ -147,7 +147,6 @@ export interface ServerOptionsOverrides {
   /** HTTPS: the PEM material, and any profile field to change from the defaults. */
   tls?: Partial<ServerTlsOptions> & { readonly material: TlsMaterial };
   trustForwardedProto?: boolean;
-  reusePort?: boolean;
   onError?: ErrorHook;
   onProtocolError?: ProtocolErrorHook;
   onAcceptError?: AcceptErrorHook;
