@@ -1,20 +1,26 @@
 /**
- * Measures `cluster.schedulingPolicy` `rr` against `none` (the numbers behind the default in
- * docs/cluster.md): the real cluster (`src/main.ts`, 2 workers or `BENCH_WORKERS`) under
- * autocannon, keep-alive and `Connection: close` traffic, the two policies alternated so drift on
- * a shared machine hits both alike. Run: `npm run bench:cluster-policy` (about a minute;
- * `BENCH_DURATION_S`, `BENCH_ROUNDS` shorten it). Not a test: prints a table.
+ * Measures the three `cluster.schedulingPolicy` choices, `none`, `rr` and `reuseport` (the numbers
+ * behind the default in docs/cluster.md): the real cluster (`src/main.ts`, 2 and 4 workers) under
+ * autocannon, keep-alive and `Connection: close` traffic, the policies alternated so drift on a
+ * shared machine hits them alike. Each worker's share comes from its `drained` line at SIGTERM:
+ * the requests it served and the connections it accepted; the spread is the largest share over
+ * the smallest (1.00 is even).
+ * Run: `npm run bench:cluster-policy` (`BENCH_DURATION_S` (6), `BENCH_ROUNDS` (2), `BENCH_WORKERS`
+ * (`2,4`), `BENCH_POLICIES` (`none,rr,reuseport`), `BENCH_SCENARIOS` (`keep-alive,close`) shorten
+ * it). Not a test: prints a table.
  * With `Connection: close` autocannon writes its next request before it sees the close, so its
  * latency figures there are meaningless (it times from that lost write); read req/s only.
  * Must not: run in `npm test`.
  */
 
 import { MAIN, startCluster } from '../harness/cluster.ts';
+import type { Cluster } from '../harness/cluster.ts';
 import { steadyGets } from '../harness/measure/traffic.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const WORKERS = process.env.BENCH_WORKERS ?? '2';
+const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '2,4').split(',');
+const POLICIES = (process.env.BENCH_POLICIES ?? 'none,rr,reuseport').split(',');
 
 interface Scenario {
   readonly name: string;
@@ -22,25 +28,54 @@ interface Scenario {
   readonly headers: Record<string, string>;
 }
 
-const SCENARIOS: readonly Scenario[] = [
+const ALL_SCENARIOS: readonly Scenario[] = [
   { name: 'keep-alive, 50 conns', connections: 50, headers: {} },
   { name: 'Connection: close, 50 conns', connections: 50, headers: { connection: 'close' } },
 ];
+/** `BENCH_SCENARIOS=close` (or `keep-alive`): only the scenarios whose name holds one of these. */
+const SCENARIOS = ALL_SCENARIOS.filter((s) =>
+  (process.env.BENCH_SCENARIOS ?? 'keep-alive,close').split(',').some((word) => s.name.includes(word)),
+);
 
 interface Row {
-  policy: string;
+  workers: string;
   scenario: string;
+  policy: string;
   reqPerSec: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
-  perWorker: string;
+  /** Each worker's share of the requests, in percent, slot order. */
+  requestShares: number[];
+  /** Each worker's share of the accepted connections, in percent, slot order. */
+  connectionShares: number[];
 }
 
-async function measure(policy: 'rr' | 'none', scenario: Scenario): Promise<Row> {
+/** Percent shares of `counts`, one decimal. */
+function shares(counts: readonly number[]): number[] {
+  const total = counts.reduce((a, b) => a + b, 0);
+  return counts.map((n) => Math.round((1000 * n) / Math.max(total, 1)) / 10);
+}
+
+/** Largest share over the smallest: 1.00 is an even spread. */
+function spread(of: readonly number[]): string {
+  const min = Math.min(...of);
+  return min > 0 ? (Math.max(...of) / min).toFixed(2) : '∞';
+}
+
+/** The served and accepted counts of each worker, from its `drained` line, in slot order. */
+function perWorker(c: Cluster): { requests: number[]; accepted: number[] } {
+  const drained = c.events('drained').sort((a, b) => (a.slot as number) - (b.slot as number));
+  return {
+    requests: drained.map((l) => l.requests as number),
+    accepted: drained.map((l) => l.accepted as number),
+  };
+}
+
+async function measure(workers: string, policy: string, scenario: Scenario): Promise<Row> {
   const c = await startCluster({
     entry: MAIN,
-    env: { SAMOVAR_WORKERS: WORKERS, SAMOVAR_CLUSTER_SCHEDULING_POLICY: policy },
+    env: { SAMOVAR_WORKERS: workers, SAMOVAR_CLUSTER_SCHEDULING_POLICY: policy },
   });
   try {
     const result = await steadyGets(`http://127.0.0.1:${c.port}/`, {
@@ -48,19 +83,19 @@ async function measure(policy: 'rr' | 'none', scenario: Scenario): Promise<Row> 
       durationS: DURATION_S,
       headers: scenario.headers,
     });
-    // Each worker's share, from the requests its drain reports on shutdown.
     c.signal('SIGTERM');
     await c.exited;
-    const served = c.events('drained').map((l) => l.requests as number);
-    const total = served.reduce((a, b) => a + b, 0);
+    const counts = perWorker(c);
     return {
-      policy,
+      workers,
       scenario: scenario.name,
+      policy,
       reqPerSec: Math.round(result.requests.average),
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       errors: result.errors + result.timeouts + result.non2xx,
-      perWorker: served.map((n) => `${Math.round((100 * n) / Math.max(total, 1))}%`).join('/'),
+      requestShares: shares(counts.requests),
+      connectionShares: shares(counts.accepted),
     };
   } finally {
     await c.destroy();
@@ -69,21 +104,26 @@ async function measure(policy: 'rr' | 'none', scenario: Scenario): Promise<Row> 
 
 const rows: Row[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  for (const scenario of SCENARIOS) {
-    const order: ('rr' | 'none')[] = round % 2 === 0 ? ['rr', 'none'] : ['none', 'rr'];
-    for (const policy of order) {
-      const row = await measure(policy, scenario);
-      rows.push(row);
-      console.log(JSON.stringify(row));
+  for (const workers of WORKER_COUNTS) {
+    for (const scenario of SCENARIOS) {
+      const order = round % 2 === 0 ? POLICIES : [...POLICIES].reverse();
+      for (const policy of order) {
+        const row = await measure(workers, policy, scenario);
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
     }
   }
 }
-console.log('\n| scenario | policy | req/s | p50 ms | p99 ms | errors | share per worker |');
-console.log('| --- | --- | --: | --: | --: | --: | --- |');
-for (const r of rows.sort(
-  (a, b) => a.scenario.localeCompare(b.scenario) || a.policy.localeCompare(b.policy),
-)) {
+console.log(
+  '\n| workers | scenario | policy | req/s | p50 ms | p99 ms | errors | requests per worker (%) | spread | connections per worker (%) | spread |',
+);
+console.log('| --: | --- | --- | --: | --: | --: | --: | --- | --: | --- | --: |');
+const order = (r: Row): string => `${r.workers.padStart(3)} ${r.scenario} ${POLICIES.indexOf(r.policy)}`;
+for (const r of rows.sort((a, b) => order(a).localeCompare(order(b)))) {
+  const req = r.requestShares;
+  const conn = r.connectionShares;
   console.log(
-    `| ${r.scenario} | ${r.policy} | ${r.reqPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.perWorker} |`,
+    `| ${r.workers} | ${r.scenario} | ${r.policy} | ${r.reqPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${req.join('/')} | ${spread(req)} | ${conn.join('/')} | ${spread(conn)} |`,
   );
 }

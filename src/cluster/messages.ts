@@ -115,8 +115,27 @@ export interface LogLevelMessage extends Envelope<'log-level'> {
  */
 export type ReleaseMessage = Envelope<'release'>;
 
+/**
+ * Under `reuseport`, a listening socket, attached to the message as its IPC handle (the raw
+ * handle: the receiver does not accept on it). Worker → primary: a socket the worker bound, sent
+ * before `ready`; the primary keeps a copy while a worker serves on it. Primary → worker: a
+ * socket to serve on instead of binding one (the one of the worker it replaces), sent before
+ * `start`. So a rolled slot keeps its socket and the connections queued on it (listeners.ts).
+ */
+export interface ListenerMessage extends Envelope<'listener'> {
+  readonly host: string;
+  readonly port: number;
+}
+
 export type PrimaryMessage =
-  StartMessage | HealthMessage | DrainMessage | ScrapeMessage | LogLevelMessage | TlsMessage | ReleaseMessage;
+  | StartMessage
+  | HealthMessage
+  | DrainMessage
+  | ScrapeMessage
+  | LogLevelMessage
+  | TlsMessage
+  | ReleaseMessage
+  | ListenerMessage;
 
 // ---- worker → primary ----------------------------------------------------------------------
 
@@ -150,6 +169,8 @@ export interface HeartbeatMessage extends Envelope<'heartbeat'> {
 /** Draining finished (the engine's drain result, with the worker's totals); the worker exits once released. */
 export interface DrainedMessage extends Envelope<'drained'>, Readonly<DrainResult> {
   readonly requests: number;
+  /** Connections its listeners accepted over its life (its share of them, beside `requests`). */
+  readonly accepted: number;
   readonly durationMs: number;
 }
 
@@ -186,7 +207,8 @@ export type WorkerMessage =
   | DrainedMessage
   | FailedMessage
   | MetricsMessage
-  | ByeMessage;
+  | ByeMessage
+  | ListenerMessage;
 
 // ---- construction and guards ---------------------------------------------------------------
 
@@ -210,6 +232,7 @@ const WORKER_TYPES: ReadonlySet<string> = new Set([
   'failed',
   'metrics',
   'bye',
+  'listener',
 ]);
 const PRIMARY_TYPES: ReadonlySet<string> = new Set([
   'start',
@@ -219,6 +242,7 @@ const PRIMARY_TYPES: ReadonlySet<string> = new Set([
   'log-level',
   'tls',
   'release',
+  'listener',
 ]);
 
 function isEnvelope(value: unknown, types: ReadonlySet<string>): boolean {

@@ -1,7 +1,7 @@
 /**
- * The supervisor. It forks the workers (`node:cluster`; they share the listening socket) and
- * runs no handler itself. Everything that happens to it — a signal, a worker's message or exit,
- * a clock tick — becomes an event on one queue; one loop dispatches the events and then
+ * The supervisor. It forks the workers (`node:cluster`; they share the listening socket, or
+ * under `reuseport` each binds one of its own) and runs no handler itself. Everything that
+ * happens to it — a signal, a worker's message or exit, a clock tick — becomes an event on one queue; one loop dispatches the events and then
  * reconciles the live workers toward the wanted set (gunicorn's arbiter): fill empty slots
  * (with per-slot backoff), replace hung workers, retire surplus ones, advance the rolling
  * path, and tell the workers what `/readyz` should say.
@@ -11,6 +11,7 @@
  * Must not: parse HTTP or run handlers; act inside a signal or IPC callback (enqueue only).
  */
 
+import type { SendHandle } from 'node:child_process';
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Config, LoadConfigOptions } from '../config/index.ts';
@@ -31,6 +32,8 @@ import type { ConsoleHost } from './operator-console.ts';
 import { PrimaryObservability } from './primary-observability.ts';
 import type { ObservedPrimary } from './primary-observability.ts';
 import { ReloadResult, rereadConfig } from './reload.ts';
+import { isListeningHandle, Listeners } from './listeners.ts';
+import { migrateReqWarning, readMigrateReq } from './reuseport.ts';
 import { Roll } from './roll.ts';
 import type { ReloadRun, RollHost, RollResult } from './roll.ts';
 import { EventQueue } from './queue.ts';
@@ -42,6 +45,7 @@ import type { PrimaryView } from './status-model.ts';
 import { workerExecArgv } from './exec-argv.ts';
 import { TlsOwner } from './tls-owner.ts';
 import type { CertificateFacts } from '../tls/index.ts';
+import type { ListeningHandle } from '../server/index.ts';
 import { EX_CONFIG } from '../config/index.ts';
 
 /** How often the loop wakes to check deadlines (ready, hang, backoff, drain). */
@@ -49,7 +53,13 @@ const TICK_MS = 100;
 
 type Event =
   | { readonly kind: 'command'; readonly command: Command; readonly signal: NodeJS.Signals }
-  | { readonly kind: 'message'; readonly worker: WorkerRecord; readonly message: WorkerMessage }
+  | {
+      readonly kind: 'message';
+      readonly worker: WorkerRecord;
+      readonly message: WorkerMessage;
+      /** The IPC handle sent with it (a `listener` message's socket). */
+      readonly handle: unknown;
+    }
   | {
       readonly kind: 'exit';
       readonly worker: WorkerRecord;
@@ -73,6 +83,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
   private readonly workers = new Map<number, WorkerRecord>();
   private readonly queue = new EventQueue<Event>((events, now) => this.run(events, now));
   private readonly roll = new Roll();
+  /** Under reuseport: copies of the workers' listening sockets, handed on through rolls. */
+  private readonly listeners = new Listeners();
   private shutdown: Shutdown | null = null;
   private healthKey = '';
   /** Every lifecycle line it writes also reaches the console (its timeline and waiters). */
@@ -105,6 +117,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
    */
   start(claim: Claim | null = null): void {
     if (claim?.kind === 'held') this.controlHeld(claim.path, claim.pid);
+    // Under `reuseport` workers bind their own sockets and node:cluster's policy is never asked.
     cluster.schedulingPolicy =
       this.config.cluster.schedulingPolicy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     cluster.setupPrimary({});
@@ -118,6 +131,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const fields = { host, port, workers, schedulingPolicy: policy, node: process.version };
     this.log('info', 'start', `Samovar starting ${workers} workers to serve ${url}`, fields);
+    this.warnMigrateReq();
     const links = serviceLinks(this.options.env);
     if (links.length > 0) {
       const msg = `ignoring ${links.length} Kubernetes service-link variables (a Service named samovar… in this namespace); set enableServiceLinks: false in the pod spec to drop them`;
@@ -177,7 +191,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
       case 'command':
         return this.onCommand(event.command, event.signal, now);
       case 'message':
-        return this.onMessage(event.worker, event.message, now);
+        return this.onMessage(event.worker, event.message, event.handle, now);
       case 'exit':
         return this.onExit(event.worker, event.code, event.signal, now);
       case 'control':
@@ -210,12 +224,15 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     }
   }
 
-  private onMessage(w: WorkerRecord, m: WorkerMessage, now: number): void {
+  private onMessage(w: WorkerRecord, m: WorkerMessage, handle: unknown, now: number): void {
     w.lastSeenAt = now;
     switch (m.type) {
       case 'hello':
         // Told to drain before it could listen (the message may have beaten its IPC listener).
         if (w.retireReason !== null) return this.retire(w, w.retireReason, true);
+        // Under reuseport: the sockets of the worker it replaces, ahead of `start` (listeners.ts).
+        for (const { host, port, handle } of this.listeners.handOver(w.id))
+          this.send(w, message('listener', { host, port }), handle);
         this.send(
           w,
           message('start', {
@@ -247,7 +264,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
         w.cut = m.cut;
         this.log(m.cut > 0 ? 'warn' : 'info', 'drained', 'worker drained', {
           ...workerFields(w),
-          ...{ requests: m.requests, open: m.open, idle: m.idle, cut: m.cut, durationMs: m.durationMs },
+          ...{ requests: m.requests, accepted: m.accepted, open: m.open, idle: m.idle, cut: m.cut },
+          durationMs: m.durationMs,
         });
         // After every connection handed to it before its server closed (worker.ts).
         this.send(w, message('release', {}));
@@ -259,11 +277,17 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
         return;
       case 'metrics':
         return this.observe.received(w, m);
+      case 'listener':
+        if (!isListeningHandle(handle)) return;
+        // From a worker gone or draining, a copy would keep the socket in the group with no one accepting.
+        if (!this.workers.has(w.id) || w.state === WorkerState.DRAINING) return handle.close();
+        return this.listeners.adopt(w.id, { host: m.host, port: m.port, handle });
     }
   }
 
   private onExit(w: WorkerRecord, code: number, signal: string | null, now: number): void {
     this.workers.delete(w.id);
+    this.listeners.release(w.id);
     this.observe.exited(w);
     const slot = this.slots[w.slot];
     const wasCurrent = slot?.current === w;
@@ -336,6 +360,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     if (slot !== undefined && slot.current === w) {
       slot.current = null;
       if (slot.index < this.wanted) slot.current = this.spawn(slot);
+      // Its socket's queue is served by the replacement, not reset when it is killed.
+      if (slot.current !== null) this.listeners.succeed(slot.current.id, slot.current.config, w.id);
     }
     this.observe.restarted(RetireReason.HANG);
     this.log('warn', 'restart', 'replacing hung worker', { slot: w.slot, reason: RetireReason.HANG });
@@ -400,8 +426,8 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
   }
 
   private listen(proc: Worker, w: WorkerRecord): void {
-    proc.on('message', (m: unknown) => {
-      if (isWorkerMessage(m)) this.enqueue({ kind: 'message', worker: w, message: m });
+    proc.on('message', (m: unknown, handle: unknown) => {
+      if (isWorkerMessage(m)) this.enqueue({ kind: 'message', worker: w, message: m, handle });
     });
     proc.on('exit', (code, signal) => this.enqueue({ kind: 'exit', worker: w, code, signal }));
     // An IPC error (the worker died mid-send) is followed by its exit; nothing else to do.
@@ -410,6 +436,7 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
 
   spawnNext(slot: Slot): WorkerRecord {
     slot.next = this.spawn(slot);
+    if (slot.current !== null) this.listeners.succeed(slot.next.id, slot.next.config, slot.current.id);
     return slot.next;
   }
 
@@ -422,6 +449,9 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     if (w.state !== WorkerState.DRAINING) this.observe.restarted(reason);
     w.retireReason = reason;
     w.state = WorkerState.DRAINING;
+    // It stops accepting: a socket no successor holds must not stay in the group through the
+    // primary's copy, with no one accepting, until the worker exits (listeners.ts).
+    this.listeners.release(w.id);
     // A worker drains for timeoutMs itself; the margin lets its `drained` report arrive first.
     w.killAt = Date.now() + timeoutMs + KILL_MARGIN_MS;
     this.send(w, message('drain', { reason, graceMs: idleGraceMs, deadlineMs: timeoutMs }));
@@ -433,10 +463,11 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     w.process.process.kill('SIGKILL');
   }
 
-  send(w: WorkerRecord, m: PrimaryMessage): void {
+  send(w: WorkerRecord, m: PrimaryMessage, handle?: ListeningHandle): void {
     if (!w.process.isConnected()) return;
     // A send racing the worker's exit fails with EPIPE; its exit event follows and says enough.
-    w.process.send(m, undefined, () => {});
+    // Node's typings name only net and dgram objects; a raw handle is sent as `net.Native`.
+    w.process.send(m, handle as SendHandle, () => {});
   }
 
   recycleFailed(slot: Slot): void {
@@ -475,6 +506,14 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     this.roll.startReload(run, this.slots.slice(0, this.wanted));
     const fields = { result: 'started', generation: this.generation };
     this.log('info', 'reload', 'configuration reloaded; rolling workers', fields);
+  }
+
+  /** Under `reuseport`: a warning when a worker stopping with no successor resets its queue (reuseport.ts). */
+  private warnMigrateReq(): void {
+    if (this.config.cluster.schedulingPolicy !== 'reuseport') return;
+    const tcpMigrateReq = readMigrateReq();
+    const warning = migrateReqWarning(tcpMigrateReq);
+    if (warning !== null) this.log('warn', 'start', warning, { tcpMigrateReq });
   }
 
   reloadEnded(run: ReloadRun, result: RollResult, detail: string): void {

@@ -34,6 +34,15 @@ export function rereadConfig(
   }
   const policy = running.cluster.schedulingPolicy;
   const asked = loaded.config;
+  // Checked at start for the policy asked, here for the one kept: each worker would bind its own port.
+  if (policy === 'reuseport' && asked.port === 0) {
+    const errors = 'port: 0 cannot be served under the running cluster.schedulingPolicy reuseport';
+    logger.log('error', 'reload', 'reload rejected: invalid configuration', {
+      result: ReloadResult.INVALID,
+      errors,
+    });
+    return null;
+  }
   const changed = [
     ...changedFields('metrics', running.metrics, asked.metrics),
     ...changedFields('health', running.health, asked.health),

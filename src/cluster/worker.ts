@@ -1,17 +1,19 @@
 /**
  * A worker process: asks the primary for its configuration (`hello` → `start`), runs the engine
- * on the shared listening socket, says `ready` only once listening, sends a heartbeat every
- * `cluster.heartbeatIntervalMs` (event-loop lag, memory, requests served) followed by a metrics
- * snapshot, answers the primary's scrapes, answers `/readyz` and `/healthz` itself from the
- * cluster health the primary broadcasts, and drains when told to — pushing a final snapshot so
- * the primary keeps its counts.
+ * on the shared listening socket (under `reuseport`, on a socket of its own), says `ready` only
+ * once listening, sends a heartbeat every `cluster.heartbeatIntervalMs` (event-loop lag, memory,
+ * requests served) followed by a metrics snapshot, answers the primary's scrapes, answers
+ * `/readyz` and `/healthz` itself from the cluster health the primary broadcasts, and drains when
+ * told to — pushing a final snapshot so the primary keeps its counts.
  *
  * The configuration comes over IPC, not from the worker's own argv and environment: the primary
  * validated it, and on SIGHUP a file re-read here could differ from the one it validated.
  * Must not: decide its own fate (the primary restarts, recycles and kills), or parse HTTP.
  */
 
+import type { SendHandle } from 'node:child_process';
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ELDHistogram } from 'node:perf_hooks';
 import type { Config } from '../config/index.ts';
@@ -21,7 +23,7 @@ import type { LogLevel } from '../log/index.ts';
 import { WorkerMetrics } from '../metrics/index.ts';
 import type { ConnectionCounts } from '../metrics/index.ts';
 import { createServer } from '../server/index.ts';
-import type { Handler, Request, Response, Server, ServerOptions } from '../server/index.ts';
+import type { Handler, ListeningHandle, Request, Response, Server, ServerOptions } from '../server/index.ts';
 import { readiness } from './health.ts';
 import { createClusterLogger } from './lifecycle-log.ts';
 import { isPrimaryMessage, message, RetireReason } from './messages.ts';
@@ -33,6 +35,7 @@ import type {
   StartMessage,
   WorkerMessage,
 } from './messages.ts';
+import { isListeningHandle } from './listeners.ts';
 import { RequestObserver } from './request-observer.ts';
 import { onWorkerSignals } from './signals.ts';
 import type { TlsHandoff, TlsMessage } from './messages.ts';
@@ -93,6 +96,8 @@ class WorkerProcess {
   /** Requests the HTTP counters had observed when they were last pushed. */
   private pushedObservations = 0;
   private readonly lag: ELDHistogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  /** Listening sockets the primary handed over (`listener`), by `host:port`, until listened on. */
+  private readonly inherited = new Map<string, ListeningHandle>();
 
   constructor(createApp: AppFactory) {
     this.createApp = createApp;
@@ -101,14 +106,14 @@ class WorkerProcess {
   run(): void {
     // A crash that can still run code sends the counts it has not pushed yet (a SIGKILL cannot).
     installFatalHandlers(logger.pino, (done) => this.lastMetrics(done));
-    process.on('message', (m: unknown) => {
-      if (isPrimaryMessage(m)) this.onMessage(m);
+    process.on('message', (m: unknown, handle: unknown) => {
+      if (isPrimaryMessage(m)) this.onMessage(m, handle);
     });
     onWorkerSignals(() => this.onTerm());
     send(message('hello', {}));
   }
 
-  private onMessage(m: PrimaryMessage): void {
+  private onMessage(m: PrimaryMessage, handle: unknown): void {
     switch (m.type) {
       case 'start':
         this.start(m).catch((error: unknown) => this.failed(error));
@@ -128,6 +133,9 @@ class WorkerProcess {
         return this.applyTls(m);
       case 'release':
         return this.released?.();
+      case 'listener':
+        if (isListeningHandle(handle)) this.inherited.set(`${m.host}:${m.port}`, handle);
+        return;
     }
   }
 
@@ -149,8 +157,10 @@ class WorkerProcess {
     const options = this.serverOptions(m.config);
     this.server = createServer(withHsts(handler, m.config), options);
     this.plain = plainServer(m.config, handler, options);
-    const address = await this.server.listen();
-    await this.plain?.listen();
+    const address = await this.listenOn(this.server);
+    if (this.plain !== null) await this.listenOn(this.plain);
+    for (const handle of this.inherited.values()) handle.close();
+    this.inherited.clear();
     if (this.draining) return;
     this.lag.enable();
     this.metrics?.start();
@@ -159,6 +169,24 @@ class WorkerProcess {
     this.httpPush = setInterval(() => this.pushHttp(), HTTP_PUSH_MS);
     send(message('ready', { address: address.address, port: address.port }));
     this.beat();
+  }
+
+  /**
+   * Listens on the socket the primary handed over for this host and port (under `reuseport`, the
+   * one of the worker this one replaces), else binds one; under `reuseport` a socket it bound is
+   * sent to the primary, which keeps a copy to hand to this worker's replacement (listeners.ts).
+   * Sent before `ready`, so the primary holds it by the time it counts this worker as serving.
+   */
+  private async listenOn(server: Server): Promise<AddressInfo> {
+    const { host, port } = server.options;
+    const key = `${host}:${port}`;
+    const inherited = this.inherited.get(key);
+    this.inherited.delete(key);
+    const address = await server.listen(inherited);
+    const handle = server.listeningHandle();
+    if (inherited === undefined && server.options.reusePort === true && handle !== null)
+      send(message('listener', { host, port }), handle);
+    return address;
   }
 
   /** The configuration's engine fields plus the observation hooks and the request-id source. */
@@ -175,7 +203,11 @@ class WorkerProcess {
       logger.log('warn', 'error', 'accept failed; pausing', { code, pauseMs });
     const requestIds = new RequestIds(WORKER_ID);
     const tls = engineTls(config, this.tls);
-    return { ...config, tls, onResponse, recordsPeer, onError, onProtocolError, onAcceptError, requestIds };
+    // Every listener this worker opens on a served port (the TLS one, the plain-HTTP one beside
+    // it) follows the policy: under `reuseport` each is a socket of this worker's own.
+    const reusePort = config.cluster.schedulingPolicy === 'reuseport';
+    const hooks = { onResponse, recordsPeer, onError, onProtocolError, onAcceptError, requestIds };
+    return { ...config, tls, reusePort, ...hooks };
   }
 
   /**
@@ -333,7 +365,7 @@ class WorkerProcess {
     const started = Date.now();
     const server = this.server;
     if (server === null) {
-      const nothing = { requests: this.requests, open: 0, idle: 0, cut: 0, durationMs: 0 };
+      const nothing = { requests: this.requests, accepted: 0, open: 0, idle: 0, cut: 0, durationMs: 0 };
       return this.exitAfter(message('drained', nothing));
     }
     const drainOptions = { graceMs: m.graceMs, timeoutMs: m.deadlineMs };
@@ -345,7 +377,9 @@ class WorkerProcess {
         await this.closeApp(m, started);
         const durationMs = Date.now() - started;
         await this.pushMetrics(0, true);
-        this.exitWhenReleased(message('drained', { requests: this.requests, ...result, durationMs }));
+        const { requests } = this;
+        const accepted = server.stats.accepted + (this.plain?.stats.accepted ?? 0);
+        this.exitWhenReleased(message('drained', { requests, accepted, ...result, durationMs }));
       })
       .catch((error: unknown) => this.failed(error));
   }
@@ -441,9 +475,10 @@ function memoryUsage(): { rss: number; heapUsed: number } {
   return lastMemory;
 }
 
-function send(m: WorkerMessage): void {
+function send(m: WorkerMessage, handle?: ListeningHandle): void {
   // No channel: the primary is gone, and node:cluster exits this worker on the disconnect.
-  if (process.connected && process.send !== undefined) process.send(m, undefined, {}, ignoreError);
+  // Node's typings name only net and dgram objects; a raw handle is sent as `net.Native`.
+  if (process.connected && process.send !== undefined) process.send(m, handle as SendHandle, {}, ignoreError);
 }
 
 /** Like `send`, resolving once the message is written (or could not be). */

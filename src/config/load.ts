@@ -53,7 +53,11 @@ export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
   const parsed = configSchema.safeParse(nest(winners));
   if (!parsed.success) errors.push(...parsed.error.issues.map((issue) => schemaIssue(issue, winners)));
   if (errors.length === 0 && parsed.success) {
-    errors.push(...worldIssues(parsed.data, winners, cwd), ...tlsIssues(parsed.data, winners, cwd));
+    errors.push(
+      ...worldIssues(parsed.data, winners, cwd),
+      ...tlsIssues(parsed.data, winners, cwd),
+      ...portIssues(parsed.data, winners),
+    );
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: deepFreeze(parsed.data) as Config };
@@ -196,6 +200,23 @@ function tlsIssues(
   const loaded = loadMaterial({ cert: t.cert, key: t.key, ca: t.ca }, cwd);
   if (!loaded.ok) for (const p of loaded.problems) issue(p.field, t[p.field], p.problem);
   return issues;
+}
+
+/**
+ * Under `cluster.schedulingPolicy` `reuseport` each worker binds the port itself (no shared
+ * socket): with port 0 each would be given a different free port, and clients could reach none
+ * of them knowingly.
+ */
+function portIssues(
+  config: z.output<typeof configSchema>,
+  winners: ReadonlyMap<string, Assignment>,
+): ConfigIssue[] {
+  if (config.cluster.schedulingPolicy !== 'reuseport' || config.port !== 0) return [];
+  const winner = winners.get('cluster.schedulingPolicy');
+  const field = winner?.field ?? CONFIG_FIELDS.byPath.get('cluster.schedulingPolicy');
+  if (field === undefined) return [];
+  const problem = 'needs a fixed port: with port 0 every worker would bind a different one';
+  return [badValueIssue(field, winner?.origin ?? DEFAULTS_ORIGIN, 'reuseport', problem)];
 }
 
 export interface EntrySpec {

@@ -96,9 +96,9 @@ export const configSchema = z.strictObject({
   cluster: z
     .strictObject({
       schedulingPolicy: z
-        .enum(['rr', 'none'])
+        .enum(['rr', 'none', 'reuseport'])
         .describe(
-          'Who spreads connections over workers: `none` the kernel (faster, no hand-off through the primary; a few points uneven), `rr` the primary, round-robin (even). Measured in docs/cluster.md. Fixed at start.',
+          "Who spreads connections over workers: `none` the kernel, from one shared socket (fast; uneven by up to a third); `rr` the primary, round-robin (even; costs the primary CPU); `reuseport` the kernel, by hash, over a socket per worker (`SO_REUSEPORT`, Linux; even and fast; needs a fixed `port`; a scale-down or crash resets its socket's queue unless `net.ipv4.tcp_migrate_req=1`). Measured in docs/cluster.md. Fixed at start.",
         ),
       minWorkers: count(0).describe(
         'Ready workers below which `/readyz` answers 503; between this and `workers` it answers 200 `degraded`.',

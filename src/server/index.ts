@@ -3,7 +3,7 @@
  * request/response types and the errors a handler may throw.
  * Must not: hold logic of its own.
  */
-export { createServer, Server, type DrainOptions, type DrainResult } from './server.ts';
+export { createServer, Server, type DrainOptions, type DrainResult, type ListeningHandle } from './server.ts';
 export { Router } from './router.ts';
 export { HttpError, RequestAbortedError } from './http-error.ts';
 export type {

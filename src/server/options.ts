@@ -90,6 +90,12 @@ export interface ServerOptions {
   readonly tls?: ServerTlsOptions;
   /** Believe a plain request's `X-Forwarded-Proto` for `req.scheme` (a TLS-terminating proxy in front). */
   readonly trustForwardedProto?: boolean;
+  /**
+   * Bind a listening socket of this process's own with `SO_REUSEPORT`, beside others on the same
+   * port, and let the kernel spread connections over them by hash; in a `node:cluster` worker it
+   * binds itself instead of sharing the primary's socket. Linux (and a few BSDs) only.
+   */
+  readonly reusePort?: boolean;
   readonly onError?: ErrorHook;
   readonly onProtocolError?: ProtocolErrorHook;
   readonly onAcceptError?: AcceptErrorHook;

@@ -63,6 +63,11 @@ export interface DrainResult {
   cut: number;
 }
 
+/** A listening socket's handle (Node's TCP wrap) as passed between processes; opaque but for `close`. */
+export interface ListeningHandle {
+  close(): void;
+}
+
 const SERVER = Symbol('samovar.server');
 type OwnedListener = net.Server & { [SERVER]: Server };
 
@@ -127,11 +132,19 @@ export class Server implements ConnectionContext, TlsHost {
     this.tls = tlsListenerFor(options.tls, this, options.connections.writeHighWaterMarkBytes);
   }
 
-  /** Starts listening on `options.host:options.port`; resolves with the bound address. */
-  listen(): Promise<AddressInfo> {
+  /**
+   * Starts listening on `options.host:options.port`, or on `inherited`: a listening socket another
+   * process bound and passed over IPC (see `listeningHandle`), whose queued connections this
+   * server then accepts. Resolves with the bound address.
+   */
+  listen(inherited?: ListeningHandle): Promise<AddressInfo> {
+    const { port, host, reusePort = false } = this.options;
+    // `exclusive`: a cluster worker binds this socket itself rather than take the primary's
+    // (Node 24 implies it with reusePort; said here for the Node 22 this package also runs on).
+    const target = inherited ?? (reusePort ? { port, host, reusePort, exclusive: true } : { port, host });
     return new Promise((resolve, reject) => {
       this.listener.once('error', reject);
-      this.listener.listen(this.options.port, this.options.host, () => {
+      this.listener.listen(target, () => {
         this.listener.off('error', reject);
         // Once listening, an 'error' is a failed accept: without a listener it would throw.
         this.listener.on('error', onListenerError);
@@ -145,6 +158,16 @@ export class Server implements ConnectionContext, TlsHost {
 
   address(): AddressInfo {
     return this.listener.address() as AddressInfo;
+  }
+
+  /**
+   * The listening socket's handle, to pass to another process with `process.send(message,
+   * handle)`; null before `listen` and after a drain. It is net.Server's `_handle`, which Node's
+   * own cluster and child_process pass the same way: sent as the raw handle (not the net.Server),
+   * the receiver gets it without accepting on it, and this server keeps accepting.
+   */
+  listeningHandle(): ListeningHandle | null {
+    return (this.listener as net.Server & { _handle: ListeningHandle | null })._handle;
   }
 
   /** The id of a new request: from the id source (inbound `X-Request-Id` considered), else a counter. */

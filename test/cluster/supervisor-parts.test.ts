@@ -169,5 +169,8 @@ describe('IPC guards', () => {
     expect(isWorkerMessage({ samovar: 2, type: 'hello' })).toBe(false);
     expect(isWorkerMessage({ cmd: 'NODE_CLUSTER' })).toBe(false);
     expect(isWorkerMessage(null)).toBe(false);
+    // A listening socket goes both ways under reuseport: to the primary, and on to a replacement.
+    const listener = message('listener', { host: '127.0.0.1', port: 8080 });
+    expect([isWorkerMessage(listener), isPrimaryMessage(listener)]).toEqual([true, true]);
   });
 });

@@ -91,7 +91,17 @@ describe('bad words', () => {
     const issue = only([], { SAMOVAR_LOG_LEVEL: 'verbose' });
     expect(issue.path).toBe('log.level');
     expect(issue.allowed).toBe('one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
-    expect(only(['--cluster.scheduling-policy', 'RR']).allowed).toBe('one of "rr", "none"');
+    expect(only(['--cluster.scheduling-policy', 'RR']).allowed).toBe('one of "rr", "none", "reuseport"');
+  });
+
+  it('refuses reuseport with port 0: each worker would bind a port of its own', () => {
+    const issue = only(['--cluster.scheduling-policy', 'reuseport', '--port', '0']);
+    expect(issue).toMatchObject({ path: 'cluster.schedulingPolicy', source: 'flag', given: '"reuseport"' });
+    expect(issue.message).toContain('needs a fixed port');
+    expect(only([], { SAMOVAR_CLUSTER_SCHEDULING_POLICY: 'reuseport', PORT: '0' })).toMatchObject({
+      path: 'cluster.schedulingPolicy',
+      origin: 'SAMOVAR_CLUSTER_SCHEDULING_POLICY',
+    });
   });
 
   it('rejects a host with whitespace', () => {

@@ -102,6 +102,15 @@ describe('environment', () => {
     });
   });
 
+  it('takes each scheduling policy from the environment and from a flag', () => {
+    for (const policy of ['none', 'rr', 'reuseport'] as const) {
+      const env = { SAMOVAR_CLUSTER_SCHEDULING_POLICY: policy };
+      expect(load({ env }).cluster.schedulingPolicy).toBe(policy);
+      const argv = [`--cluster.scheduling-policy=${policy}`];
+      expect(load({ argv }).cluster.schedulingPolicy).toBe(policy);
+    }
+  });
+
   it('takes workers=auto as os.availableParallelism()', () => {
     expect(load({ env: { SAMOVAR_WORKERS: 'auto' } }).workers).toBe(availableParallelism());
   });
