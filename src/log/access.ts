@@ -1,21 +1,24 @@
 /**
  * The access log: one `info` line per answered request (or one in N, sampled), with
- * `event: "access"`, `reqId`, `method`, `path`, `route`, `status`, `outcome`, `bytes` (response
+ * `event: "access"`, `reqId`, `method`, `route`, `status`, `outcome`, `path`, `bytes` (response
  * body), `reqBytes` (request body), `durationMs`, `remote` and `userAgent`, and over TLS a `tls`
  * object (`protocol`, `cipher`, `sni`, `resumed`, and `clientSubject` for a verified client
  * certificate).
  *
  * The line is the same JSON pino writes (`level`, `time`, the logger's bindings — `pid`, `role`,
  * `workerId` — then the fields and `msg`) and goes to the same destination, so it is ordered and
- * atomic with every other line. It is built straight into bytes: into the line sink's own buffer
- * (`LineSink.reserve`/`commit`), where the turn's lines wait for their one write(2), so an access
- * line makes no string, no record object and no copy of its own (issue 19: 0.16 µs a line where
- * the string-built line took 0.95 µs and pino's generic path 2.2 µs). The constant parts are
- * encoded once; strings are copied a character at a time while they are printable ASCII without
- * `"` or `\` (nearly always), and anything else — a control character, a quote, non-ASCII, a lone
- * surrogate — goes through `JSON.stringify` and UTF-8, so no byte a client sends can break the
- * line or forge a field. A destination that is not a LineSink (a test's stream) gets the same
- * bytes as one string.
+ * atomic with every other line. It is built straight into bytes, in the line sink's own buffer
+ * (`LineSink.reserve`/`commit`) where the turn's lines wait for their one write(2): no string, no
+ * record object, no copy of its own. The constant parts are encoded once; the first hundred-odd
+ * bytes (time, bindings) once a millisecond; the fields of few values (method, route, status,
+ * outcome — a route is a template from code) once per combination, in a small cache. Strings are
+ * copied a character at a time while they are printable ASCII without `"` or `\` (nearly always),
+ * and anything else — a control character, a quote, non-ASCII, a lone surrogate — goes through
+ * `JSON.stringify` and UTF-8, so no byte a client sends can break the line or forge a field. A
+ * destination that is not a LineSink (a test's stream) gets the same bytes as one string.
+ * Measured (issue 19, tmp bench of 10 lines a turn to /dev/null, quiet machine): about 0.5 µs a
+ * line, against 0.55 µs for the string-built line before and 2.2 µs for pino's generic path; the
+ * byte building alone gained little over V8's string concatenation, the cached runs the rest.
  * Sampling counts requests instead of drawing random numbers: `sampled` with N = 100 logs
  * exactly 1 % per worker and costs one increment for the other 99.
  * Must not: keep the request or response past the call, or throw.
@@ -93,6 +96,18 @@ const FIXED_BOUND = 512;
 const WORST_PER_CHAR = 6;
 const QUOTE = 0x22;
 
+const SHAPE_SLOTS = 16;
+const SHAPE_MASK = SHAPE_SLOTS - 1;
+
+/** One slot of the shape cache: a combination of method, route, status and outcome, encoded. */
+class Shape {
+  method = '';
+  route = '';
+  status = -1;
+  outcome = '';
+  bytes: Uint8Array = new Uint8Array(0);
+}
+
 export class AccessLog {
   private readonly logger: Logger;
   /** The logger's sink when it is Samovar's (production): lines are built in its buffer. */
@@ -111,6 +126,7 @@ export class AccessLog {
   /** Where a line is built for a destination that is not a LineSink. */
   private scratch: Buffer | null = null;
   private skipped = 0;
+  private readonly shapes: Shape[] = Array.from({ length: SHAPE_SLOTS }, () => new Shape());
 
   constructor(logger: Logger, mode: AccessMode, sampleEvery: number) {
     this.logger = logger;
@@ -166,16 +182,8 @@ export class AccessLog {
     buf.set(this.lead, o);
     o += this.lead.length;
     o = putString(buf, o, reqId);
-    o = put(buf, o, K_METHOD);
-    o = putString(buf, o, method);
-    o = put(buf, o, K_PATH);
+    o = this.putShape(buf, o, method, route, res.statusCode, res.outcome);
     o = putString(buf, o, path);
-    o = put(buf, o, K_ROUTE);
-    o = putString(buf, o, route);
-    o = put(buf, o, K_STATUS);
-    o = putUint(buf, o, res.statusCode);
-    o = put(buf, o, K_OUTCOME);
-    o = putString(buf, o, res.outcome);
     o = put(buf, o, K_BYTES);
     o = putUint(buf, o, res.bodyBytes);
     o = put(buf, o, K_REQ_BYTES);
@@ -192,6 +200,51 @@ export class AccessLog {
     o = put(buf, o, K_END);
     if (sink !== null) sink.commit(o);
     else this.stream.write(buf.toString('utf8', 0, o));
+  }
+
+  /**
+   * `,"method":…,"route":…,"status":…,"outcome":…,"path":` — the fields of few values (a route is
+   * a template from code, never the raw path), so one run of bytes per combination, kept in a
+   * small cache (16 slots, the last combination of each) and copied whole.
+   */
+  private putShape(
+    buf: Buffer,
+    o: number,
+    method: string,
+    route: string,
+    status: number,
+    outcome: string,
+  ): number {
+    // A JavaScript handler may have set `req.route` to anything: only a string's length is read.
+    const routeLength = typeof route === 'string' ? route.length : 0;
+    const slot = this.shapes[(status + 7 * (method.length + routeLength)) & SHAPE_MASK] as Shape;
+    if (
+      slot.status === status &&
+      slot.method === method &&
+      slot.route === route &&
+      slot.outcome === outcome
+    ) {
+      buf.set(slot.bytes, o);
+      return o + slot.bytes.length;
+    }
+    const start = o;
+    o = put(buf, o, K_METHOD);
+    o = putString(buf, o, method);
+    o = put(buf, o, K_ROUTE);
+    o = putString(buf, o, route);
+    o = put(buf, o, K_STATUS);
+    o = putUint(buf, o, status);
+    o = put(buf, o, K_OUTCOME);
+    o = putString(buf, o, outcome);
+    o = put(buf, o, K_PATH);
+    slot.method = method;
+    slot.route = route;
+    slot.status = status;
+    slot.outcome = outcome;
+    // A copy: the line's buffer is the sink's, reused once written.
+    slot.bytes = new Uint8Array(o - start);
+    slot.bytes.set(buf.subarray(start, o));
+    return o;
   }
 
   private buildLead(now: number): void {
