@@ -6,12 +6,14 @@
  * route, handler, write, metrics, logging, Node's socket layer, native calls (syscalls), GC.
  *
  *     npm run load:profile                          # 10 s of GET /
- *     npm run load:profile -- --duration 5 --path /echo --env SAMOVAR_LOG_LEVEL=info
+ *     npm run load:profile -- --duration 5 --path /echo --env SAMOVAR_LOG_ACCESS=off
  *
+ * Samovar runs on its defaults, access log on (its lines to /dev/null), as users run it: a
+ * profile without the log measured a server nobody runs (issue 19).
  * Prints the categories and the top functions; keeps the .cpuprofile (open it in Chrome DevTools)
  * under load/results/profile-<time>/. Must not: run in `npm test`.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -117,17 +119,21 @@ async function main(): Promise<void> {
   const extra = Object.fromEntries(
     flags.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
-  const { child: server, port } = await startOnFreePort('samovar', (port) => ({
-    argv: [...pinning.serverPrefix, process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/main.ts'],
-    env: {
-      ...listenOn('SAMOVAR', port),
-      SAMOVAR_WORKERS: '1',
-      SAMOVAR_LOG_LEVEL: 'warn',
-      SAMOVAR_METRICS_PORT: '0',
-      SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: '1000000000',
-      ...extra,
-    },
-  }));
+  const devNull = openSync('/dev/null', 'w');
+  const { child: server, port } = await startOnFreePort(
+    'samovar',
+    (port) => ({
+      argv: [...pinning.serverPrefix, process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/main.ts'],
+      env: {
+        ...listenOn('SAMOVAR', port),
+        SAMOVAR_WORKERS: '1',
+        SAMOVAR_METRICS_PORT: '0',
+        SAMOVAR_CONNECTIONS_MAX_REQUESTS_PER_CONNECTION: '1000000000',
+        ...extra,
+      },
+    }),
+    { stdoutFd: devNull },
+  );
   const run = startRun({
     tool: 'wrk',
     scenario,
