@@ -18,7 +18,7 @@
 
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import { LineSink } from './line-sink.ts';
+import { LineSink, STDOUT_FLUSH_DELAY_MS } from './line-sink.ts';
 import type { LogLevel, OnStall } from './settings.ts';
 import { nonBlockingStdout } from './stdout-descriptor.ts';
 
@@ -33,12 +33,12 @@ export interface LoggerOptions {
 }
 
 /**
- * stdout through a `LineSink`: one write per event-loop turn, whole lines, ≤ PIPE_BUF on a pipe,
+ * stdout through a `LineSink`: lines gathered for up to 20 ms (or 64 KiB) per write, whole lines, ≤ PIPE_BUF on a pipe,
  * on a descriptor that answers EAGAIN rather than blocking when the reader stalls; lines are then
  * dropped and counted past 1 MiB until `setOnStall(logger, 'block')` says to wait instead.
  */
 export function stdoutDestination(): DestinationStream {
-  return new LineSink({ fd: nonBlockingStdout().fd });
+  return new LineSink({ fd: nonBlockingStdout().fd, flushDelayMs: STDOUT_FLUSH_DELAY_MS });
 }
 
 export function createLogger(options: LoggerOptions): Logger {
