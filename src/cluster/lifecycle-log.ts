@@ -11,7 +11,7 @@
  * Must not: format for humans, or throw (a logger that throws turns a log into a crash).
  */
 
-import { createLogger, droppedLines, setOnStall } from '../log/index.ts';
+import { createLogger, droppedLines, setOnStall, STDOUT_FLUSH_DELAY_MS } from '../log/index.ts';
 import type { Logger, LogLevel, OnStall, WaitHook } from '../log/index.ts';
 
 /** What a lifecycle line may be written at: pino's levels less `trace` and `silent` (not a level to write at). */
@@ -59,7 +59,10 @@ export function createClusterLogger(
   base: Readonly<Record<string, string | number>> = {},
   level: LogLevel = 'info',
 ): ClusterLogger {
-  const pino = createLogger({ level, base: { role, ...base } });
+  // A worker's access lines share writes across turns (line-sink.ts); the primary's few lines go
+  // at the end of their turn.
+  const flushDelayMs = role === 'worker' ? STDOUT_FLUSH_DELAY_MS : 0;
+  const pino = createLogger({ level, base: { role, ...base }, flushDelayMs });
   return {
     pino,
     log(lvl, event, msg, fields = {}): void {

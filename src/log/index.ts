@@ -15,7 +15,13 @@ export {
   type WaitHook,
 } from './logger.ts';
 export { LOG_LEVELS, isLogLevel, AccessMode, OnStall, type LogLevel } from './settings.ts';
-export { LineSink, MAX_BUFFERED_BYTES, PIPE_BUF_BYTES, type LineSinkOptions } from './line-sink.ts';
+export {
+  LineSink,
+  MAX_BUFFERED_BYTES,
+  PIPE_BUF_BYTES,
+  STDOUT_FLUSH_DELAY_MS,
+  type LineSinkOptions,
+} from './line-sink.ts';
 export { nonBlockingStdout, StdoutKind, type LogDescriptor } from './stdout-descriptor.ts';
 export { RequestIds, isSafeRequestId, bootPrefix, MAX_REQUEST_ID_LENGTH } from './request-id.ts';
 export {

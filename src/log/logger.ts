@@ -18,7 +18,7 @@
 
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import { LineSink, STDOUT_FLUSH_DELAY_MS } from './line-sink.ts';
+import { LineSink } from './line-sink.ts';
 import type { LogLevel, OnStall } from './settings.ts';
 import { nonBlockingStdout } from './stdout-descriptor.ts';
 
@@ -30,19 +30,25 @@ export interface LoggerOptions {
   readonly base: Readonly<Record<string, string | number>>;
   /** Where lines go; stdout (asynchronous) unless a test passes its own stream. */
   readonly destination?: DestinationStream;
+  /**
+   * How long stdout's lines may wait to share a write (`LineSink`'s `flushDelayMs`): 0, each turn's
+   * lines at its end, for a process of few lines (the primary, whose lines operators and tests
+   * read as events happen); `STDOUT_FLUSH_DELAY_MS` for a worker's access log.
+   */
+  readonly flushDelayMs?: number;
 }
 
 /**
- * stdout through a `LineSink`: lines gathered for up to 20 ms (or 64 KiB) per write, whole lines, ≤ PIPE_BUF on a pipe,
+ * stdout through a `LineSink`: a write per turn (a worker's: per 20 ms or 64 KiB), whole lines, ≤ PIPE_BUF on a pipe,
  * on a descriptor that answers EAGAIN rather than blocking when the reader stalls; lines are then
  * dropped and counted past 1 MiB until `setOnStall(logger, 'block')` says to wait instead.
  */
-export function stdoutDestination(): DestinationStream {
-  return new LineSink({ fd: nonBlockingStdout().fd, flushDelayMs: STDOUT_FLUSH_DELAY_MS });
+export function stdoutDestination(flushDelayMs = 0): DestinationStream {
+  return new LineSink({ fd: nonBlockingStdout().fd, flushDelayMs });
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? stdoutDestination();
+  const destination = options.destination ?? stdoutDestination(options.flushDelayMs);
   const logger = pino(
     {
       level: options.level,

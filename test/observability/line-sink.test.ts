@@ -94,6 +94,32 @@ describe('LineSink', () => {
     }
   });
 
+  it('with flushDelayMs, gathers the lines of many turns into one write (64 KiB still goes at once)', async () => {
+    const file = join(scratch(), 'log');
+    const fd = openSync(file, 'w');
+    try {
+      const sink = new LineSink({ fd, flushOnExit: false, flushDelayMs: 60 });
+      const started = performance.now();
+      const lines: string[] = [];
+      for (let turn = 0; turn < 5; turn++) {
+        const line = `{"turn":${turn}}\n`;
+        lines.push(line);
+        sink.write(line);
+        await nextTurn();
+      }
+      // Five turns later nothing is written yet (unless the machine took the whole delay).
+      if (performance.now() - started < 50) expect(statSync(file).size).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
+      // Past 64 KiB the write does not wait for the delay.
+      const big = `{"pad":"${'x'.repeat(1000)}"}\n`;
+      for (let i = 0; i < 70; i++) sink.write(big);
+      expect(statSync(file).size).toBeGreaterThanOrEqual(64 * 1024);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('writes a line longer than its cap when nothing blocks; counts lines a full disk lost', async () => {
     const file = join(scratch(), 'log');
     const fd = openSync(file, 'w');
