@@ -45,7 +45,7 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
  * How long stdout's lines wait, so that the lines of many turns leave in one write: a turn of a
  * `Connection: close` worker carries one or two lines, and a write(2) (and the event-loop turn its
- * `setImmediate` forces) per turn cost such a worker 25–40 % of its throughput (issue 19). 20 ms
+ * `setImmediate` forces) per turn cost such a worker 19–31 % of its throughput (issue 19). 20 ms
  * is below what a person tailing the log notices; a busy worker fills 64 KiB sooner and writes then.
  */
 export const STDOUT_FLUSH_DELAY_MS = 20;
