@@ -88,6 +88,8 @@ export class LineSink {
   private readonly maxBuffered: number;
   onStall: OnStall;
   readonly flushDelayMs: number;
+  /** The `flushDelayMs` timer, made once and re-armed. */
+  private delayTimer: NodeJS.Timeout | null = null;
   /** Called every `onWaitEveryMs` while the sink waits for its reader (`block`, or at exit). */
   onWait: (() => void) | null = null;
   onWaitEveryMs = WAIT_NOTICE_MS;
@@ -223,8 +225,11 @@ export class LineSink {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.flushDelayMs === 0) setImmediate(flushTurn, this);
-    else setTimeout(flushTurn, this.flushDelayMs, this).unref();
+    if (this.flushDelayMs === 0) return void setImmediate(flushTurn, this);
+    // One timer, re-armed: a write made early (64 KiB waiting) leaves it pending, and a second
+    // timer per such write would fire for nothing.
+    if (this.delayTimer === null) this.delayTimer = setTimeout(flushTurn, this.flushDelayMs, this).unref();
+    else this.delayTimer.refresh();
   }
 
   private flushNow(): boolean {
