@@ -8,14 +8,19 @@
  * Handshakes are work a client can make the server do (RFC 8446 §4; an ECDHE key share and a
  * signature each): so a handshake has a deadline (`handshakeTimeoutMs`, from accept, never
  * reset, unlike Node's idle-style `handshakeTimeout`: a client dripping a byte a second cannot
- * keep one open), and at most `maxHandshakes` run at once in this process. A newcomer beyond the
- * bound closes the oldest handshake under way instead of being refused: a real client's
- * handshake takes a round trip or two, so the oldest is the likeliest to be stalled, and stalled
- * ones cannot lock real clients out. Refusing newcomers did: 26 of 1,400 requests failed when 100
- * half-ClientHellos held the 64 places and keep-alive clients had to reconnect; sparing handshakes
- * younger than 250 ms still failed 8 to 32, since stallers that reconnect at once keep every
- * place young. The price is the stallers' own reconnection rate, which they pay for as well. Failures are counted by kind (tls/handshake-stats.ts), never logged one by one.
- * Plain HTTP sent to the TLS port gets a plain `400` and a close (as nginx does), never a hang.
+ * keep one open).
+ * A connection is handed to `node:tls` only once its first TLS record is in whole
+ * (tls/first-record.ts): plain HTTP sent to the TLS port gets a plain `400` and a close (as nginx
+ * does), garbage a close, and a client that stalls mid-record holds a plain socket, not a TLS one
+ * — never a hang, and cheap to refuse at any rate. Past that record, at most `maxHandshakes` run
+ * at once in this process, and a newcomer beyond the bound closes the oldest handshake under way
+ * instead of being refused: a real client's handshake takes a round trip or two, so the oldest
+ * is the likeliest to be stalled, and stalled ones cannot lock real clients out. Refusing
+ * newcomers did (26 of 1,400 requests failed when 100 half-ClientHellos held 64 places, before
+ * those stopped counting). Clients short of their first record are bounded by the connection cap
+ * and the deadline only: when they counted, each eviction made a staller reconnect at once, and
+ * 100 of them churned ~8,000 connections a second through one worker.
+ * Failures are counted by kind (tls/handshake-stats.ts), never logged one by one.
  * Certificates renew in place (`setMaterial` → `setSecureContext`): handshakes from then on use
  * the new pair, open connections keep theirs. Session tickets are sealed with the ring from the
  * primary (tls/ticket-keys.ts), so any worker resumes any worker's sessions.
@@ -27,7 +32,9 @@ import tls from 'node:tls';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import {
   ALPN_PROTOCOLS,
+  classifyFirstBytes,
   failureKind,
+  FirstBytes,
   HandshakeFailure,
   HandshakeStats,
   SESSION_ID_CONTEXT,
@@ -67,10 +74,16 @@ export interface TlsHost {
 }
 
 const PENDING = Symbol('samovar.tls.pending');
+/** The bytes a raw connection sent before it was handed to `node:tls` (first-record.ts). */
+const FIRST = Symbol('samovar.tls.first');
 
 const LISTENER = Symbol('samovar.tls.listener');
 const OWNER = Symbol('samovar.tls.owner');
-type RawSocket = Socket & { [PENDING]?: NodeJS.Timeout | null; [OWNER]?: TlsListener };
+type RawSocket = Socket & {
+  [PENDING]?: NodeJS.Timeout | null;
+  [OWNER]?: TlsListener;
+  [FIRST]?: Buffer | null;
+};
 type OwnedTlsServer = tls.Server & { [LISTENER]: TlsListener };
 /** Node's link from a server-side TLSSocket to the TCP socket it wraps. */
 type WrappedSocket = TLSSocket & { _parent?: RawSocket | null };
@@ -85,7 +98,10 @@ export class TlsListener {
   private readonly host: TlsHost;
   private readonly server: tls.Server;
   private readonly keys: TicketKeys;
+  /** Connections accepted whose handshake has not ended, oldest first. */
   private readonly pending = new Set<RawSocket>();
+  /** Of those, the ones handed to `node:tls` (their first record in), oldest first. */
+  private readonly handshaking = new Set<RawSocket>();
 
   constructor(options: ServerTlsOptions, material: TlsMaterial, host: TlsHost, highWaterMark: number) {
     this.options = options;
@@ -109,16 +125,8 @@ export class TlsListener {
     this.attachKeys();
   }
 
-  /** A raw connection the server accepted: start its handshake, making room at the bound. */
+  /** A raw connection the server accepted: wait for its first record (then `firstBytes`). */
   begin(raw: RawSocket): void {
-    if (this.stats.inProgress >= this.options.maxHandshakes) {
-      const oldest = this.pending.values().next().value;
-      if (oldest !== undefined && this.finish(oldest)) {
-        this.stats.failed.refused++;
-        this.host.handshakeEnded(HandshakeFailure.REFUSED);
-        oldest.destroy();
-      }
-    }
     this.stats.inProgress++;
     raw[PENDING] = setTimeout(onHandshakeTimeout, this.options.handshakeTimeoutMs, this, raw);
     raw[OWNER] = this;
@@ -127,7 +135,39 @@ export class TlsListener {
     // The TLS socket takes this from the TCP one. Half-open during the handshake would keep a
     // client's FIN from closing it (until the deadline); once secure, HTTP needs half-open again.
     raw.allowHalfOpen = false;
-    this.server.emit('connection', raw);
+    // No TLS socket until the first record is in whole (first-record.ts): a stalled, garbage or
+    // plain-HTTP client costs a plain socket and is refused here.
+    raw[FIRST] = null;
+    raw.on('data', onFirstBytes);
+  }
+
+  /** Bytes before the hand-over to `node:tls`: wait for the first record, or refuse the client. */
+  firstBytes(raw: RawSocket, chunk: Buffer): void {
+    if (!this.pending.has(raw)) return void raw.off('data', onFirstBytes);
+    const before = raw[FIRST];
+    const bytes = before == null ? chunk : Buffer.concat([before, chunk]);
+    const verdict = classifyFirstBytes(bytes);
+    if (verdict === FirstBytes.WAIT) return void (raw[FIRST] = bytes);
+    raw.off('data', onFirstBytes);
+    raw[FIRST] = null;
+    if (verdict === FirstBytes.TLS) {
+      this.makeRoom();
+      this.handshaking.add(raw);
+      this.stats.handshaking++;
+      // node:tls reads what the TCP socket holds before its own reads (its initRead).
+      raw.pause();
+      raw.unshift(bytes);
+      this.server.emit('connection', raw);
+      return;
+    }
+    this.finish(raw);
+    this.stats.failed.protocol++;
+    this.host.handshakeEnded(HandshakeFailure.PROTOCOL);
+    if (verdict === FirstBytes.HTTP) {
+      // Whatever else it sends is read and dropped until it closes (allowHalfOpen is off).
+      raw.resume();
+      raw.end(this.host.plainHttpAnswer());
+    } else raw.destroy();
   }
 
   /** New certificate material: handshakes from now on present it; open connections are untouched. */
@@ -168,10 +208,6 @@ export class TlsListener {
     const kind = failureKind(error.code, socket.authorizationError as unknown as string | undefined);
     this.stats.failed[kind]++;
     this.host.handshakeEnded(kind);
-    if (error.code === 'ERR_SSL_HTTP_REQUEST' && raw.writable) {
-      // The TLS layer has not written a byte: the client reads a plain HTTP answer.
-      raw.end(this.host.plainHttpAnswer());
-    }
   }
 
   /**
@@ -199,8 +235,24 @@ export class TlsListener {
   }
 
   /** Ends `raw`'s handshake bookkeeping; false when it had already ended. */
+  /**
+   * At the bound, the oldest handshake in `node:tls` is closed for the newcomer. Clients still
+   * short of their first record are not counted: they hold a plain socket, bounded by the
+   * connection cap and the deadline, and evicting them only made stallers reconnect faster.
+   */
+  private makeRoom(): void {
+    if (this.stats.handshaking < this.options.maxHandshakes) return;
+    const oldest = this.handshaking.values().next().value;
+    if (oldest !== undefined && this.finish(oldest)) {
+      this.stats.failed.refused++;
+      this.host.handshakeEnded(HandshakeFailure.REFUSED);
+      oldest.destroy();
+    }
+  }
+
   private finish(raw: RawSocket): boolean {
     if (!this.pending.delete(raw)) return false;
+    if (this.handshaking.delete(raw)) this.stats.handshaking--;
     const timer = raw[PENDING];
     if (timer != null) clearTimeout(timer);
     raw[PENDING] = null;
@@ -257,6 +309,10 @@ function onSecure(this: tls.Server, socket: TLSSocket): void {
 
 function onClientError(this: tls.Server, error: Error, socket: TLSSocket): void {
   (this as OwnedTlsServer)[LISTENER].failed(error, socket);
+}
+
+function onFirstBytes(this: Socket, chunk: Buffer): void {
+  (this as RawSocket)[OWNER]?.firstBytes(this, chunk);
 }
 
 function onRawClose(this: Socket): void {

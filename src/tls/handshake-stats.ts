@@ -6,6 +6,7 @@
  *     client that rejected ours (its `bad_certificate` / `unknown_ca` alert);
  *   - `timeout`: not finished within the handshake timeout (half a ClientHello, then silence);
  *   - `refused`: closed to make room at the bound on concurrent handshakes (the oldest one goes);
+ *     only handshakes past the client's first record count against the bound;
  *   - `closed`: the client left mid-handshake (a port scan, a client that gave up).
  * A failed handshake is counted, never logged at info: a scanner must not fill the disk.
  * Must not: hold sockets, or read anything but an error's code.
@@ -47,8 +48,10 @@ export class HandshakeStats {
   completed = 0;
   /** Of those, how many resumed a session (a ticket or a session id). */
   resumed = 0;
-  /** Handshakes under way now. */
+  /** Handshakes under way now: every connection accepted and not yet served or closed. */
   inProgress = 0;
+  /** Of those, the ones past their first record, in `node:tls` (bounded by `tls.maxHandshakes`). */
+  handshaking = 0;
   readonly failed: Record<HandshakeFailure, number> = {
     protocol: 0,
     certificate: 0,

@@ -8,3 +8,4 @@ export * from './profile.ts';
 export * from './material.ts';
 export * from './ticket-keys.ts';
 export * from './handshake-stats.ts';
+export * from './first-record.ts';

@@ -5,6 +5,7 @@
  */
 
 import net from 'node:net';
+import { Duplex, duplexPair } from 'node:stream';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
@@ -108,6 +109,59 @@ function resumeOnce(
     socket.on('error', reject);
     socket.on('close', () => resolve(last === undefined ? { resumed } : { resumed, session: last }));
   });
+}
+
+/** The first flight of a real node:tls client (its ClientHello record), captured without a server. */
+function clientHello(): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const [ours, theirs] = duplexPair();
+    theirs.once('data', (flight: Buffer) => {
+      resolve(Buffer.from(flight));
+      ours.destroy();
+      theirs.destroy();
+    });
+    tls.connect({ socket: ours, servername: 'localhost', ca: ca.cert }).on('error', () => {});
+  });
+}
+
+/** A raw connection that sends `bytes` and then nothing. */
+function stall(port: number, bytes: Buffer): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(bytes);
+      // Reads (and drops) the server's answer, so that its close is seen.
+      socket.resume();
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** A TCP connection for a TLS client whose first write (its ClientHello) leaves in two pieces split at `cut`, a turn apart. */
+function splitFirstWrite(port: number, cut: number): Duplex {
+  const tcp = net.connect(port, '127.0.0.1');
+  let first = true;
+  const duplex = new Duplex({
+    write(chunk: Buffer, _encoding, done) {
+      if (!first) return void tcp.write(chunk, done);
+      first = false;
+      tcp.write(chunk.subarray(0, cut));
+      setImmediate(() => tcp.write(chunk.subarray(cut), done));
+    },
+    read() {},
+    final(done) {
+      tcp.end();
+      done();
+    },
+    destroy(error, done) {
+      tcp.destroy();
+      done(error);
+    },
+  });
+  tcp.on('data', (d: Buffer) => duplex.push(d));
+  tcp.on('end', () => duplex.push(null));
+  tcp.on('error', (e) => duplex.destroy(e));
+  return duplex;
 }
 
 function bodyOf(text: string): Record<string, unknown> {
@@ -217,23 +271,77 @@ describe('HTTPS on the engine', () => {
 
   it('bounds concurrent handshakes: beyond tls.maxHandshakes a newcomer closes the oldest one under way', async () => {
     const s = await startTls(facts, { maxHandshakes: 3, handshakeTimeoutMs: 5000 });
-    const silent: net.Socket[] = [];
+    const hello = await clientHello();
+    const stalled: net.Socket[] = [];
     const closed: boolean[] = [false, false, false];
     for (let i = 0; i < 3; i++) {
-      const socket = net.connect(s.port, '127.0.0.1');
+      // A whole ClientHello, then silence: the server has answered it and waits for the client.
+      const socket = await stall(s.port, hello);
       socket.on('error', () => {});
       socket.on('close', () => (closed[i] = true));
-      silent.push(socket);
-      await waitUntil(() => s.server.tls?.stats.inProgress === i + 1, 2000, `handshake ${i + 1} under way`);
+      stalled.push(socket);
+      await waitUntil(() => s.server.tls?.stats.handshaking === i + 1, 2000, `handshake ${i + 1} under way`);
     }
     // A real client still gets through: the oldest stalled one makes room.
     expect(bodyOf(await get(s.port)).scheme).toBe('https');
     await waitUntil(() => closed[0] === true, 2000, 'the oldest stalled handshake to be closed');
     expect(closed.slice(1)).toEqual([false, false]);
     expect(s.server.tls?.stats.failed.refused).toBe(1);
-    for (const socket of silent) socket.destroy();
-    await waitUntil(() => s.server.tls?.stats.inProgress === 0, 2000, 'the silent handshakes to end');
+    for (const socket of stalled) socket.destroy();
+    await waitUntil(() => s.server.tls?.stats.inProgress === 0, 2000, 'the stalled handshakes to end');
     expect(s.server.tls?.stats.failed.closed).toBe(2);
+  });
+
+  it('clients short of their first record hold no place at the bound: real clients are served beside them, and they meet the deadline', async () => {
+    const s = await startTls(facts, { maxHandshakes: 2, handshakeTimeoutMs: 1500 });
+    const hello = await clientHello();
+    const silent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => stall(s.port, hello.subarray(0, 1 + i * 7))),
+    );
+    for (const socket of silent) socket.on('error', () => {});
+    await waitUntil(() => s.server.tls?.stats.inProgress === 10, 2000, 'ten connections waiting');
+    expect(s.server.tls?.stats.handshaking).toBe(0);
+    for (let i = 0; i < 3; i++) expect(bodyOf(await get(s.port)).scheme).toBe('https');
+    expect(s.server.tls?.stats.failed.refused).toBe(0);
+    await waitUntil(() => s.server.tls?.stats.failed.timeout === 10, 4000, 'the deadline to cut all ten');
+    expect(s.server.tls?.stats.inProgress).toBe(0);
+  });
+
+  it('a ClientHello split at every byte boundary still completes its handshake', async () => {
+    const s = await startTls(facts);
+    const length = (await clientHello()).length;
+    for (let cut = 1; cut < length; cut++) {
+      const text = await get(s.port, { socket: splitFirstWrite(s.port, cut) });
+      expect(text, `split at ${cut}`).toMatch(/^HTTP\/1\.1 200 /);
+    }
+    expect(s.server.tls?.stats.failed.protocol).toBe(0);
+    expect(s.server.tls?.stats.completed).toBe(length - 1);
+  });
+
+  it('refuses what is not a TLS record or a request line with a close, counted as protocol', async () => {
+    const s = await startTls(facts);
+    const closes = (bytes: Buffer): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(s.port, '127.0.0.1', () => socket.write(bytes));
+        let got = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (d: string) => (got += d));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+      });
+    const cases = [
+      Buffer.from('15030300020228', 'hex'), // an alert record first
+      Buffer.from('8001010300', 'hex'), // an SSLv2-format hello
+      Buffer.from('1602010010', 'hex'), // version 2.x
+      Buffer.from('1603034001', 'hex'), // a record longer than 2^14
+      Buffer.from('1603030000', 'hex'), // an empty record
+      Buffer.from('get / HTTP/1.1\r\n\r\n'), // lower-case: not a method
+      Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZ'), // no space within a method's length
+    ];
+    for (const bytes of cases) expect(await closes(bytes), bytes.toString('hex')).toBe('');
+    expect(s.server.tls?.stats.failed.protocol).toBe(cases.length);
+    // An upper-case method: the plain 400, whatever the method.
+    expect(await closes(Buffer.from('DELETE /x HTTP/1.1\r\n\r\n'))).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it('renews the certificate in place: new handshakes see the new serial, an open keep-alive connection goes on', async () => {

@@ -1,11 +1,19 @@
 /**
  * The TLS layer's pure parts (src/tls): the ticket-key ring's rotation order, what the ticket
  * callback answers for each key (seal with `current`; open `next` and `previous` but ask for a
- * renewal; refuse an unknown one), the fallback without Node's callback hook, and the kind a
- * failed handshake is counted under.
+ * renewal; refuse an unknown one), the fallback without Node's callback hook, the kind a
+ * failed handshake is counted under, and the verdict on a connection's first bytes (every prefix).
  */
 import { describe, expect, it } from 'vitest';
-import { failureKind, TicketKeyRing, TicketKeys, TICKET_KEY_BYTES } from '../../src/tls/index.ts';
+import {
+  classifyFirstBytes,
+  failureKind,
+  FirstBytes,
+  MAX_RECORD_BYTES,
+  TicketKeyRing,
+  TicketKeys,
+  TICKET_KEY_BYTES,
+} from '../../src/tls/index.ts';
 import type { SecureContext } from 'node:tls';
 
 type Callback = (name: Buffer, iv: Buffer, encrypt: boolean) => unknown[];
@@ -84,5 +92,52 @@ describe('failureKind', () => {
     [undefined, undefined, 'protocol'],
   ])('%s (%s) is %s', (code, authorizationError, kind) => {
     expect(failureKind(code, authorizationError)).toBe(kind);
+  });
+});
+
+describe('classifyFirstBytes', () => {
+  /** A handshake record of `length` body bytes (the body's content is node:tls's business). */
+  const record = (length: number): Buffer =>
+    Buffer.concat([Buffer.from([22, 3, 1, length >> 8, length & 0xff]), Buffer.alloc(length, 0x42)]);
+
+  it.each([1, 300, 1800, MAX_RECORD_BYTES])(
+    'a %d-byte record: wait at every prefix, TLS once whole',
+    (length) => {
+      const bytes = record(length);
+      for (let n = 0; n < bytes.length; n++)
+        expect(classifyFirstBytes(bytes.subarray(0, n)), `${n}`).toBe(FirstBytes.WAIT);
+      expect(classifyFirstBytes(bytes)).toBe(FirstBytes.TLS);
+      // What follows the first record (the rest of a long ClientHello) does not change the verdict.
+      expect(classifyFirstBytes(Buffer.concat([bytes, record(7)]))).toBe(FirstBytes.TLS);
+    },
+  );
+
+  it('a request line: wait while the method may go on, HTTP at its space', () => {
+    const line = Buffer.from('OPTIONS * HTTP/1.1\r\n');
+    const space = line.indexOf(0x20);
+    for (let n = 0; n <= space; n++)
+      expect(classifyFirstBytes(line.subarray(0, n)), `${n}`).toBe(FirstBytes.WAIT);
+    for (let n = space + 1; n <= line.length; n++)
+      expect(classifyFirstBytes(line.subarray(0, n))).toBe(FirstBytes.HTTP);
+  });
+
+  it.each([
+    ['an alert record', '1503030002'],
+    ['an SSLv2-format hello', '8001010300'],
+    ['a version 2.x record', '16020100'],
+    ['a record longer than 2^14', '1603034001'],
+    ['an empty record', '1603030000'],
+    ['a NUL', '00'],
+    ['a lower-case method', Buffer.from('get ').toString('hex')],
+    ['a method with a digit', Buffer.from('GET1 ').toString('hex')],
+    ['a method without a space within 16 letters', Buffer.from('A'.repeat(17)).toString('hex')],
+  ])('%s is garbage', (_name, hex) => {
+    expect(classifyFirstBytes(Buffer.from(hex, 'hex'))).toBe(FirstBytes.GARBAGE);
+  });
+
+  it('garbage is told as early as the first byte that cannot start a record or a method', () => {
+    expect(classifyFirstBytes(Buffer.from([0x16, 0x02]))).toBe(FirstBytes.GARBAGE);
+    expect(classifyFirstBytes(Buffer.from([0x16, 0x03]))).toBe(FirstBytes.WAIT);
+    expect(classifyFirstBytes(Buffer.from('A'.repeat(16)))).toBe(FirstBytes.WAIT);
   });
 });
