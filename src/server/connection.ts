@@ -562,15 +562,17 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     const gone = this.queue.filter(unanswered);
     for (const res of gone) res.peerGone = true;
     for (const res of gone) res.gone();
+    if (this.pending !== null && !this.halted) {
+      // Bytes received before the FIN and not parsed yet: whole requests the pipelining limit
+      // held back (RFC 9112 §9.6 allows a client to send a batch and half-close), or the rest of
+      // a body its handler has not read yet (a TLS read can deliver it and the FIN together,
+      // after the pause). They are parsed as the queue drains; the parse loop halts once it has
+      // consumed them, and fails a body that is still short then (its NEED_MORE branch).
+      return this.settle();
+    }
     const cur = this.current;
     if (cur !== null && !cur.req.body.complete)
       cur.req.body.fail(new RequestAbortedError('client closed before the body ended'));
-    else if (this.pending !== null && !this.halted) {
-      // Whole requests the pipelining limit held back (RFC 9112 §9.6 allows a client to send a
-      // batch and half-close): they were received, so they are parsed and answered as the queue
-      // drains; the parse loop halts once it has consumed them (its NEED_MORE branch).
-      return this.settle();
-    }
     this.current = null;
     this.headStarted = false;
     this.halt();

@@ -26,7 +26,7 @@ import type { Handler } from './handler.ts';
 import { LoadMonitor, OVERLOAD_OFF, Shed } from './overload.ts';
 import { clientKey, RateLimiter } from './rate-limit.ts';
 import type { ServerResponse } from './response.ts';
-import { adoptForReads } from './socket-reads.ts';
+import { adoptForReads, adoptTlsReads } from './socket-reads.ts';
 import { type TlsHost, type TlsListener, tlsListenerFor } from './tls-listener.ts';
 import type { HandshakeFailure, TicketKeyList, TlsMaterial } from '../tls/index.ts';
 import {
@@ -211,7 +211,12 @@ export class Server implements ConnectionContext, TlsHost {
   /** A TLS handshake finished (tls-listener.ts): the decrypted socket becomes a connection. */
   admit(socket: TLSSocket): void {
     // Draining too: a handshake that was under way gets the grace of a new connection (drain).
-    new Connection(socket, this);
+    const own = adoptTlsReads(socket);
+    const connection = new Connection(socket, this, own);
+    if (!own) return;
+    // What node:tls decrypted before the switch (a request sent with the client's Finished).
+    for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null)
+      connection.onData(chunk);
   }
 
   /** A TLS handshake failed or was refused: counted among closed connections, by its reason. */

@@ -15,13 +15,18 @@
  * The re-making relies on Node internals: the accepted socket's `_handle` and `net.Socket`'s
  * `handle` option (how node:net itself wraps an accepted handle). When they are not there (another
  * runtime, a Node that changed them) the socket is kept as it is and read through 'data' events.
- * TLS sockets are never re-made (their reads are the TLS layer's).
+ * A TLS socket cannot be re-made (node:tls builds it around the TCP one and ignores `onread`), so
+ * its decrypted reads are switched over in place once the handshake is done (`adoptTlsReads`):
+ * the same three fields `onread` sets on a `net.Socket` (found by name on one made for the
+ * purpose) and the handle's `useUserBuffer`, which node:tls's reads honour (OpenSSL's plaintext
+ * is copied into the buffer, at most 16 KiB a call).
  * Must not: hand out a view of the shared buffer that outlives the read callback.
  */
 
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 /** Bytes per read, as Node reads (64 KiB). */
 export const READ_BYTES = 64 * 1024;
@@ -97,3 +102,45 @@ function onSocketRead(this: ReadingSocket, n: number, buf: Uint8Array): boolean 
 }
 
 const ONREAD = { buffer: nextReadBuffer, callback: onSocketRead };
+
+/** The fields `net.Socket` keeps `onread` in (Node's kBuffer, kBufferCb, kBufferGen), or null. */
+interface ReadFields {
+  readonly buffer: symbol;
+  readonly callback: symbol;
+  readonly generator: symbol;
+}
+
+let readFields: ReadFields | null | undefined;
+
+function findReadFields(): ReadFields | null {
+  const probe = new net.Socket({ onread: ONREAD });
+  const named = new Map(Object.getOwnPropertySymbols(probe).map((key) => [key.description, key]));
+  probe.destroy();
+  const buffer = named.get('kBuffer');
+  const callback = named.get('kBufferCb');
+  const generator = named.get('kBufferGen');
+  const fields = probe as unknown as Record<symbol, unknown>;
+  // Only if they hold what `onread` put there: the names alone could mean something else.
+  if (buffer === undefined || callback === undefined || generator === undefined) return null;
+  if (fields[callback] !== onSocketRead || fields[generator] !== nextReadBuffer) return null;
+  return { buffer, callback, generator };
+}
+
+/**
+ * Switches a TLS socket whose handshake is done to reads through `onread`, as a re-made plain
+ * socket reads; false (the socket untouched, read through 'data' events) when this Node does not
+ * allow it. The caller hands the connection whatever node:tls had already decrypted (`read()`).
+ */
+export function adoptTlsReads(socket: TLSSocket): boolean {
+  readFields ??= findReadFields();
+  const handle = (socket as TLSSocket & { _handle?: { useUserBuffer?: (buf: Buffer) => void } | null })
+    ._handle;
+  if (readFields === null || handle == null || typeof handle.useUserBuffer !== 'function') return false;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  const buffer = nextReadBuffer();
+  fields[readFields.buffer] = buffer;
+  fields[readFields.callback] = onSocketRead;
+  fields[readFields.generator] = nextReadBuffer;
+  handle.useUserBuffer(buffer);
+  return true;
+}

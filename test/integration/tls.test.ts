@@ -13,7 +13,7 @@ import { issue, makeCa, type Ca, type Pem } from '../../harness/tls/certs.ts';
 import { fetchHandler } from '../../src/fetch/index.ts';
 import { serve } from '../../src/serve.ts';
 import { bytesTaken } from '../../src/server/connection-output.ts';
-import type { Handler, Request } from '../../src/server/index.ts';
+import { Router, type Handler, type Request } from '../../src/server/index.ts';
 import { TicketKeyRing, type TlsMaterial } from '../../src/tls/index.ts';
 import { cleanup, sleep, startServer, waitUntil, type TestServer } from '../support/server.ts';
 
@@ -444,6 +444,67 @@ describe('HTTPS on the engine', () => {
     await sleep(100);
     expect(bytesTaken(serverSocket as unknown as net.Socket) - before).toBeGreaterThan(1 << 20);
     client.destroy();
+  });
+});
+
+describe('decrypted reads into the shared buffer (socket-reads.ts adoptTlsReads)', () => {
+  /** One request over a new TLS connection, then its end: the raw answer. */
+  async function exchange(port: number, request: Buffer): Promise<Buffer> {
+    const socket = await connect(port);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+      socket.on('error', reject);
+      socket.end(request);
+    });
+  }
+
+  it('keeps every body piece handed out or waiting intact while other connections reuse the buffer', async () => {
+    const router = new Router()
+      .post('/pieces', async (req, res) => {
+        const pieces: Buffer[] = [];
+        for await (const piece of req.body) pieces.push(piece);
+        await sleep(60);
+        res.send(Buffer.concat(pieces));
+      })
+      .post('/late', async (req, res) => {
+        await sleep(60);
+        res.send(await req.body.bytes());
+      })
+      .get('/', (_req, res) => res.send('x'));
+    const s = await startTls(router.handler());
+    const noise = await connect(s.port);
+    noise.resume();
+    let stop = false;
+    const noisy = (async (): Promise<void> => {
+      // Pipelined GETs with long headers of another byte: each decrypted read fills the buffer with 'z'.
+      const get = `GET / HTTP/1.1\r\nHost: x\r\nX-Fill: ${'z'.repeat(7000)}\r\n\r\n`.repeat(8);
+      while (!stop) {
+        noise.write(get);
+        await sleep(5);
+      }
+    })();
+    try {
+      // Past one 16 KiB TLS record, past one 64 KiB read, and a head split from its body.
+      for (const size of [100, 5_000, 17_000, 40_000, 70_000, 200_000]) {
+        for (const path of ['/pieces', '/late']) {
+          const body = Buffer.alloc(size);
+          for (let i = 0; i < size; i++) body[i] = 0x41 + ((i * 7 + size) % 26);
+          const head = Buffer.from(
+            `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`,
+          );
+          const answer = await exchange(s.port, Buffer.concat([head, body]));
+          expect(answer.subarray(0, 15).toString('latin1'), `${path} ${size}`).toBe('HTTP/1.1 200 OK');
+          const echoed = answer.subarray(answer.indexOf('\r\n\r\n') + 4);
+          expect(echoed.equals(body), `${path} ${size} bytes echoed intact`).toBe(true);
+        }
+      }
+    } finally {
+      stop = true;
+      await noisy;
+      noise.destroy();
+    }
   });
 });
 
