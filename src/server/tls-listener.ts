@@ -9,17 +9,19 @@
  * signature each): so a handshake has a deadline (`handshakeTimeoutMs`, from accept, never
  * reset, unlike Node's idle-style `handshakeTimeout`: a client dripping a byte a second cannot
  * keep one open).
- * A connection is handed to `node:tls` only once its first TLS record is in whole
- * (tls/first-record.ts): plain HTTP sent to the TLS port gets a plain `400` and a close (as nginx
- * does), garbage a close, and a client that stalls mid-record holds a plain socket, not a TLS one
- * — never a hang, and cheap to refuse at any rate. Past that record, at most `maxHandshakes` run
+ * Under pressure (many connections mid-handshake, `GATE_SHARE`), a connection is handed to
+ * `node:tls` only once its first TLS record is in whole (tls/first-record.ts): plain HTTP sent to
+ * the TLS port gets a plain `400` and a close (as nginx does), garbage a close, and a client that
+ * stalls mid-record holds a plain socket, not a TLS one — never a hang, and cheap to refuse at
+ * any rate. At ease, connections go to `node:tls` at once (OpenSSL tells plain HTTP, answered
+ * the same `400`, and garbage). In `node:tls`, at most `maxHandshakes` run
  * at once in this process, and a newcomer beyond the bound closes the oldest handshake under way
  * instead of being refused: a real client's handshake takes a round trip or two, so the oldest
  * is the likeliest to be stalled, and stalled ones cannot lock real clients out. Refusing
  * newcomers did (26 of 1,400 requests failed when 100 half-ClientHellos held 64 places, before
- * those stopped counting). Clients short of their first record are bounded by the connection cap
- * and the deadline only: when they counted, each eviction made a staller reconnect at once, and
- * 100 of them churned ~8,000 connections a second through one worker.
+ * the gate). Clients waiting at the gate are bounded by the connection cap and the deadline
+ * only: when they counted, each eviction made a staller reconnect at once, and 100 of them
+ * churned ~8,000 connections a second through one worker.
  * Failures are counted by kind (tls/handshake-stats.ts), never logged one by one.
  * Certificates renew in place (`setMaterial` → `setSecureContext`): handshakes from then on use
  * the new pair, open connections keep theirs. Session tickets are sealed with the ring from the
@@ -74,6 +76,13 @@ export interface TlsHost {
 }
 
 const PENDING = Symbol('samovar.tls.pending');
+/**
+ * The first-record gate closes while more than `maxHandshakes / GATE_SHARE` connections are mid-
+ * handshake (64 of the default 256): the gate's own reading costs a handshake ~8 % (38 µs of
+ * ~450 for a resumed one, 8-round A/B of `s_time -reuse`), which a server at ease need not pay,
+ * while under a swarm of stallers it is what keeps them out of the bound.
+ */
+const GATE_SHARE = 4;
 /** The bytes a raw connection sent before it was handed to `node:tls` (first-record.ts). */
 const FIRST = Symbol('samovar.tls.first');
 
@@ -102,10 +111,13 @@ export class TlsListener {
   private readonly pending = new Set<RawSocket>();
   /** Of those, the ones handed to `node:tls` (their first record in), oldest first. */
   private readonly handshaking = new Set<RawSocket>();
+  /** Connections mid-handshake beyond which newcomers wait at the first-record gate. */
+  private readonly gateAbove: number;
 
   constructor(options: ServerTlsOptions, material: TlsMaterial, host: TlsHost, highWaterMark: number) {
     this.options = options;
     this.host = host;
+    this.gateAbove = Math.floor(options.maxHandshakes / GATE_SHARE);
     this.keys = new TicketKeys(options.ticketKeys ?? new TicketKeyRing().list());
     this.server = tls.createServer({
       ...contextOptions(options, material),
@@ -135,10 +147,19 @@ export class TlsListener {
     // The TLS socket takes this from the TCP one. Half-open during the handshake would keep a
     // client's FIN from closing it (until the deadline); once secure, HTTP needs half-open again.
     raw.allowHalfOpen = false;
-    // No TLS socket until the first record is in whole (first-record.ts): a stalled, garbage or
-    // plain-HTTP client costs a plain socket and is refused here.
+    if (this.pending.size <= this.gateAbove) return this.handOver(raw);
+    // Under pressure, no TLS socket until the first record is in whole (first-record.ts): a
+    // stalled, garbage or plain-HTTP client costs a plain socket and is refused here.
     raw[FIRST] = null;
     raw.on('data', onFirstBytes);
+  }
+
+  /** Into `node:tls`, making room at the bound. */
+  private handOver(raw: RawSocket): void {
+    this.makeRoom();
+    this.handshaking.add(raw);
+    this.stats.handshaking++;
+    this.server.emit('connection', raw);
   }
 
   /** Bytes before the hand-over to `node:tls`: wait for the first record, or refuse the client. */
@@ -151,14 +172,10 @@ export class TlsListener {
     raw.off('data', onFirstBytes);
     raw[FIRST] = null;
     if (verdict === FirstBytes.TLS) {
-      this.makeRoom();
-      this.handshaking.add(raw);
-      this.stats.handshaking++;
       // node:tls reads what the TCP socket holds before its own reads (its initRead).
       raw.pause();
       raw.unshift(bytes);
-      this.server.emit('connection', raw);
-      return;
+      return this.handOver(raw);
     }
     this.finish(raw);
     this.stats.failed.protocol++;
@@ -208,6 +225,11 @@ export class TlsListener {
     const kind = failureKind(error.code, socket.authorizationError as unknown as string | undefined);
     this.stats.failed[kind]++;
     this.host.handshakeEnded(kind);
+    if (error.code === 'ERR_SSL_HTTP_REQUEST' && raw.writable) {
+      // Plain HTTP that came in while the gate was open: OpenSSL has not written a byte, so the
+      // client reads a plain HTTP answer, as through the gate.
+      raw.end(this.host.plainHttpAnswer());
+    }
   }
 
   /**
