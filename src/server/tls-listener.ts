@@ -137,7 +137,7 @@ export class TlsListener {
     this.attachKeys();
   }
 
-  /** A raw connection the server accepted: wait for its first record (then `firstBytes`). */
+  /** A raw connection the server accepted: into `node:tls` at once, or under pressure through the gate (`firstBytes`). */
   begin(raw: RawSocket): void {
     this.stats.inProgress++;
     raw[PENDING] = setTimeout(onHandshakeTimeout, this.options.handshakeTimeoutMs, this, raw);
@@ -256,11 +256,10 @@ export class TlsListener {
     raw.destroy();
   }
 
-  /** Ends `raw`'s handshake bookkeeping; false when it had already ended. */
   /**
-   * At the bound, the oldest handshake in `node:tls` is closed for the newcomer. Clients still
-   * short of their first record are not counted: they hold a plain socket, bounded by the
-   * connection cap and the deadline, and evicting them only made stallers reconnect faster.
+   * At the bound, the oldest handshake in `node:tls` is closed for the newcomer. Clients waiting
+   * at the gate are not counted: they hold a plain socket, bounded by the connection cap and the
+   * deadline, and evicting them only made stallers reconnect faster.
    */
   private makeRoom(): void {
     if (this.stats.handshaking < this.options.maxHandshakes) return;
@@ -272,6 +271,7 @@ export class TlsListener {
     }
   }
 
+  /** Ends `raw`'s handshake bookkeeping; false when it had already ended. */
   private finish(raw: RawSocket): boolean {
     if (!this.pending.delete(raw)) return false;
     if (this.handshaking.delete(raw)) this.stats.handshaking--;

@@ -3,8 +3,9 @@
  * `TLSSocket` costs tens of microseconds to build and tear down, and a client that sends half a
  * ClientHello, garbage or plain HTTP can make the server build one per connection, as fast as it
  * can reconnect (measured: 100 stalled clients evicted at the handshake bound reopened ~8,000
- * connections a second against one worker). So the TLS layer waits for the first record whole and
- * hands the connection to `node:tls` only then; anything else is refused here, cheaply.
+ * connections a second against one worker). So under pressure the TLS layer waits for the first
+ * record whole and hands the connection to `node:tls` only then; anything else is refused here,
+ * cheaply (src/server/tls-listener.ts decides when the gate is closed).
  *
  * - A TLS handshake record (RFC 8446 §5.1: type 22, legacy version 3.x, a length of at most
  *   2^14): `TLS` once the whole record is in, `WAIT` before. A ClientHello may continue in later

@@ -56,6 +56,12 @@ describe('TicketKeys', () => {
     expect(sealed[0]).toBe(1);
     expect(sealed[3]).toEqual(current.subarray(0, 16));
     expect(sealed[2]).toEqual(current.subarray(32));
+    // A fresh 16-byte IV per sealed ticket (from a pool): never the same one twice, past a refill.
+    const ivs = Array.from({ length: 600 }, () =>
+      (callback(Buffer.alloc(16), iv, true)[4] as Buffer).toString('hex'),
+    );
+    expect(ivs.every((hex) => hex.length === 32)).toBe(true);
+    expect(new Set(ivs).size).toBe(ivs.length);
     expect(callback(current.subarray(0, 16), iv, false)[0]).toBe(1);
     expect(callback(previous.subarray(0, 16), iv, false)[0]).toBe(2);
     expect(callback(next.subarray(0, 16), iv, false)[0]).toBe(2);
