@@ -427,7 +427,7 @@ export const configSchema = z.strictObject({
         "A TLS handshake must finish within this of the connection's accept (never extended by a trickle of bytes), else the connection is closed and counted.",
       ),
       maxHandshakes: count(1).describe(
-        "TLS handshakes a worker runs at once; a newcomer beyond it closes the oldest one still under way (the likeliest to be stalled), so stalled handshakes cannot lock real clients out. While more than a quarter of it are under way, newcomers wait for their first complete TLS record before they count (a client still short of it holds only a plain socket, bounded by connections.maxConnections and the deadline).",
+        'TLS handshakes a worker runs at once; a newcomer beyond it closes the oldest one still under way (the likeliest to be stalled), so stalled handshakes cannot lock real clients out. While more than a quarter of it are under way, newcomers wait for their first complete TLS record before they count (a client still short of it holds only a plain socket, bounded by connections.maxConnections and the deadline).',
       ),
       ticketRotationMs: z
         .int()
