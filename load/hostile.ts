@@ -21,12 +21,25 @@
  *   result and the lines dropped, against the same traffic with the reader reading (issue 16 §4).
  * - `scrape`: 300 connections held open on the metrics port (half silent, half mid-head) while
  *   Prometheus-like scrapes run: every scrape's status and latency (issue 16 §5).
- * `--only slow|body|pieces|deadline|pace|stall|scrape` runs one; `--tricklers N --non-readers N --seconds S`
+ * - `tls`: issue 17's hostile proof at full size: a one-worker HTTPS cluster on its defaults
+ *   (bound 256, 10 s deadline); four keep-alive HTTPS clients sending a request every 5 ms each,
+ *   measured 10 s alone and 10 s while harness/tls/hostile.ts (its own process) floods full
+ *   handshakes, 100 half-ClientHellos reopened when closed, garbage and plain HTTP; three rounds
+ *   of both. Reports each round's p99 alone and under attack and their ratio (goal: within 2×).
+ *   `--attacker-cpu N` pins the attacker to core N (`taskset -c 1 npm run hostile -- --only tls
+ *   --attacker-cpu 0` keeps it off the server's and the clients' core).
+ * `--only slow|body|pieces|deadline|pace|stall|scrape|tls` runs one; `--tricklers N --non-readers N --seconds S`
  * scale the first.
  * Must not: run inside `npm test` (test/hardening/ has the scaled-down versions).
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { ROOT, startCluster } from '../harness/cluster.ts';
+import { issue, makeCa } from '../harness/tls/certs.ts';
 import { parseArgs } from 'node:util';
 import { HostileClients, lifetimes, percentile, serverSidePorts } from '../harness/clients/hostile.ts';
 import { normalTraffic } from '../harness/measure/traffic.ts';
@@ -437,6 +450,101 @@ async function scrapeScenario(): Promise<object> {
   }
 }
 
+/** Latencies (ms, sorted) of 4 keep-alive HTTPS clients, a request every 5 ms each, for `ms`. */
+async function pacedTls(port: number, agent: Agent, ms: number): Promise<{ lat: number[]; failed: number }> {
+  const lat: number[] = [];
+  let failed = 0;
+  const end = Date.now() + ms;
+  const loop = async (): Promise<void> => {
+    while (Date.now() < end) {
+      const started = performance.now();
+      try {
+        const res = await request(`https://127.0.0.1:${port}/`, { dispatcher: agent });
+        await res.body.text();
+        if (res.statusCode === 200) lat.push(performance.now() - started);
+        else failed++;
+      } catch {
+        failed++;
+      }
+      await sleep(5);
+    }
+  };
+  await Promise.all([loop(), loop(), loop(), loop()]);
+  return { lat: lat.sort((a, b) => a - b), failed };
+}
+
+async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
+  const dir = mkdtempSync(join(tmpdir(), 'samovar-hostile-tls-'));
+  const ca = await makeCa();
+  const pem = await issue(ca);
+  writeFileSync(join(dir, 'server.crt'), pem.cert);
+  writeFileSync(join(dir, 'server.key'), pem.key);
+  const cluster = await startCluster({
+    env: {
+      SAMOVAR_WORKERS: '1',
+      SAMOVAR_TLS_CERT: join(dir, 'server.crt'),
+      SAMOVAR_TLS_KEY: join(dir, 'server.key'),
+    },
+  });
+  const agent = new Agent({ connections: 4, connect: { ca: ca.cert, servername: 'localhost' } });
+  const rounds: object[] = [];
+  try {
+    await pacedTls(cluster.port, agent, 2000); // warm-up
+    for (let round = 1; round <= 3; round++) {
+      const alone = await pacedTls(cluster.port, agent, 10_000);
+      const argv = [
+        process.execPath,
+        'harness/tls/hostile.ts',
+        String(cluster.port),
+        '12',
+        'flood=2',
+        'slow=100',
+        'garbage=2',
+        'plain=2',
+      ];
+      // `--attacker-cpu N`: the attacker on a core of its own (taskset), the rest left to the
+      // server and the measuring clients (run the script itself under `taskset -c` for those).
+      const pinned = attackerCpu === undefined ? argv : ['taskset', '-c', attackerCpu, ...argv];
+      const attacker = spawn(pinned[0] as string, pinned.slice(1), {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let report = '';
+      attacker.stdout.on('data', (d: Buffer) => (report += d.toString()));
+      const ended = new Promise((resolve) => attacker.on('close', resolve));
+      await sleep(1000);
+      const hostile = await pacedTls(cluster.port, agent, 10_000);
+      await ended;
+      const p99Alone = percentile(alone.lat, 99);
+      const p99Hostile = percentile(hostile.lat, 99);
+      const line = {
+        round,
+        alone: {
+          requests: alone.lat.length,
+          failed: alone.failed,
+          p50: percentile(alone.lat, 50),
+          p99: p99Alone,
+        },
+        underAttack: {
+          requests: hostile.lat.length,
+          failed: hostile.failed,
+          p50: percentile(hostile.lat, 50),
+          p99: p99Hostile,
+        },
+        p99Ratio: Math.round((p99Hostile / p99Alone) * 100) / 100,
+        attacker: JSON.parse(report) as object,
+      };
+      process.stderr.write(`${JSON.stringify(line)}\n`);
+      rounds.push(line);
+    }
+    return { attackerCpu: attackerCpu ?? 'unpinned', rounds, unplannedExits: unplannedExits(cluster) };
+  } finally {
+    await agent.close();
+    await cluster.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -444,6 +552,7 @@ async function main(): Promise<void> {
       tricklers: { type: 'string' },
       'non-readers': { type: 'string' },
       seconds: { type: 'string' },
+      'attacker-cpu': { type: 'string' },
     },
   });
   const only = values.only;
@@ -466,6 +575,7 @@ async function main(): Promise<void> {
     ['pace', pace],
     ['stall', stallScenario],
     ['scrape', scrapeScenario],
+    ['tls', () => tlsScenario(values['attacker-cpu'])],
   ] as const) {
     if (only !== undefined && only !== name) continue;
     out[name] = await run();
