@@ -197,7 +197,12 @@ export class Server implements ConnectionContext, TlsHost {
     const tls = this.tls;
     // A handshake in progress holds a descriptor as much as a connection does.
     const open = this.registry.size + (tls === null ? 0 : tls.stats.inProgress);
-    if (open >= limits.maxConnections && !(limits.evictIdle === true && this.evictOne())) {
+    if (
+      open >= limits.maxConnections &&
+      // A client still short of its first TLS record is the likeliest staller: it makes room first.
+      !(tls !== null && tls.evictWaiting()) &&
+      !(limits.evictIdle === true && this.evictOne())
+    ) {
       if (tls === null) return this.refuse(socket);
       // A TLS client cannot read a plain 503: closed at once, as over the handshake bound.
       this.stats.closed[CloseReason.REFUSED]++;

@@ -154,6 +154,24 @@ export class TlsListener {
     raw.on('data', onFirstBytes);
   }
 
+  /**
+   * At the connection cap: closes the oldest connection waiting at the gate (the likeliest to be
+   * stalled), counted as refused; false when none waits. Gate-waiters are not evicted at the
+   * handshake bound, so without this a swarm of stallers larger than the cap would shut new
+   * clients out until the deadline.
+   */
+  evictWaiting(): boolean {
+    for (const raw of this.pending) {
+      if (this.handshaking.has(raw)) continue;
+      this.finish(raw);
+      this.stats.failed.refused++;
+      this.host.handshakeEnded(HandshakeFailure.REFUSED);
+      raw.destroy();
+      return true;
+    }
+    return false;
+  }
+
   /** Into `node:tls`, making room at the bound. */
   private handOver(raw: RawSocket): void {
     this.makeRoom();

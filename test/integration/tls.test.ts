@@ -307,6 +307,27 @@ describe('HTTPS on the engine', () => {
     expect(s.server.tls?.stats.inProgress).toBe(0);
   });
 
+  it('at the connection cap, a client waiting at the gate makes room for a newcomer instead of locking it out', async () => {
+    const s = await startServer(facts, {
+      tls: { material: material(server1), maxHandshakes: 2, handshakeTimeoutMs: 5000 },
+      connections: { maxConnections: 4 },
+    });
+    const hello = await clientHello();
+    const waiting = await Promise.all(Array.from({ length: 4 }, () => stall(s.port, hello.subarray(0, 20))));
+    const closed = waiting.map(() => false);
+    waiting.forEach((socket, i) => {
+      socket.on('error', () => {});
+      socket.on('close', () => (closed[i] = true));
+    });
+    await waitUntil(() => s.server.tls?.stats.inProgress === 4, 2000, 'four waiting at the gate');
+    // The cap is full of stallers; a real client still gets its answer.
+    expect(bodyOf(await get(s.port)).scheme).toBe('https');
+    await waitUntil(() => closed[0] === true, 2000, 'the oldest waiting client to be closed');
+    expect(closed.slice(1)).toEqual([false, false, false]);
+    expect(s.server.tls?.stats.failed.refused).toBe(1);
+    for (const socket of waiting) socket.destroy();
+  });
+
   it('a ClientHello split at every byte boundary still completes its handshake through the gate', async () => {
     // A bound under 4: the first-record gate is closed from the first connection on.
     const s = await startTls(facts, { maxHandshakes: 2 });
