@@ -37,9 +37,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { ROOT, startCluster } from '../harness/cluster.ts';
 import { issue, makeCa } from '../harness/tls/certs.ts';
+import { pacedHttps } from '../harness/tls/paced.ts';
 import { parseArgs } from 'node:util';
 import { HostileClients, lifetimes, percentile, serverSidePorts } from '../harness/clients/hostile.ts';
 import { normalTraffic } from '../harness/measure/traffic.ts';
@@ -450,29 +451,6 @@ async function scrapeScenario(): Promise<object> {
   }
 }
 
-/** Latencies (ms, sorted) of 4 keep-alive HTTPS clients, a request every 5 ms each, for `ms`. */
-async function pacedTls(port: number, agent: Agent, ms: number): Promise<{ lat: number[]; failed: number }> {
-  const lat: number[] = [];
-  let failed = 0;
-  const end = Date.now() + ms;
-  const loop = async (): Promise<void> => {
-    while (Date.now() < end) {
-      const started = performance.now();
-      try {
-        const res = await request(`https://127.0.0.1:${port}/`, { dispatcher: agent });
-        await res.body.text();
-        if (res.statusCode === 200) lat.push(performance.now() - started);
-        else failed++;
-      } catch {
-        failed++;
-      }
-      await sleep(5);
-    }
-  };
-  await Promise.all([loop(), loop(), loop(), loop()]);
-  return { lat: lat.sort((a, b) => a - b), failed };
-}
-
 async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
   const dir = mkdtempSync(join(tmpdir(), 'samovar-hostile-tls-'));
   const ca = await makeCa();
@@ -489,9 +467,9 @@ async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
   const agent = new Agent({ connections: 4, connect: { ca: ca.cert, servername: 'localhost' } });
   const rounds: object[] = [];
   try {
-    await pacedTls(cluster.port, agent, 2000); // warm-up
+    await pacedHttps(cluster.port, agent, 2000); // warm-up
     for (let round = 1; round <= 3; round++) {
-      const alone = await pacedTls(cluster.port, agent, 10_000);
+      const alone = await pacedHttps(cluster.port, agent, 10_000);
       const argv = [
         process.execPath,
         'harness/tls/hostile.ts',
@@ -513,7 +491,7 @@ async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
       attacker.stdout.on('data', (d: Buffer) => (report += d.toString()));
       const ended = new Promise((resolve) => attacker.on('close', resolve));
       await sleep(1000);
-      const hostile = await pacedTls(cluster.port, agent, 10_000);
+      const hostile = await pacedHttps(cluster.port, agent, 10_000);
       await ended;
       const p99Alone = percentile(alone.lat, 99);
       const p99Hostile = percentile(hostile.lat, 99);

@@ -14,37 +14,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { get, ROOT, startCluster } from '../../harness/cluster.ts';
 import { issue, makeCa } from '../../harness/tls/certs.ts';
+import { pacedHttps } from '../../harness/tls/paced.ts';
 import { clustersPerTest } from '../support/clusters.ts';
 
 const own = clustersPerTest();
 const dir = mkdtempSync(join(tmpdir(), 'samovar-tls-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Latencies (ms, sorted) of requests from 4 keep-alive connections for `ms`; failures counted. */
-async function measure(port: number, agent: Agent, ms: number): Promise<{ lat: number[]; failed: number }> {
-  const lat: number[] = [];
-  let failed = 0;
-  const end = Date.now() + ms;
-  const loop = async (): Promise<void> => {
-    while (Date.now() < end) {
-      const started = performance.now();
-      try {
-        const res = await request(`https://127.0.0.1:${port}/`, { dispatcher: agent });
-        await res.body.text();
-        if (res.statusCode === 200) lat.push(performance.now() - started);
-        else failed++;
-      } catch {
-        failed++;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
-  await Promise.all([loop(), loop(), loop(), loop()]);
-  return { lat: lat.sort((a, b) => a - b), failed };
-}
 
 const p99 = (lat: number[]): number => lat[Math.floor(0.99 * (lat.length - 1))] ?? Infinity;
 
@@ -67,7 +45,7 @@ describe('hostile TLS clients', () => {
     );
     const agent = new Agent({ connections: 4, connect: { ca: ca.cert, servername: 'localhost' } });
     try {
-      const baseline = await measure(cluster.port, agent, 2000);
+      const baseline = await pacedHttps(cluster.port, agent, 2000);
       const attacker = spawn(
         process.execPath,
         ['harness/tls/hostile.ts', String(cluster.port), '4', 'flood=2', 'slow=100', 'garbage=2', 'plain=2'],
@@ -77,7 +55,7 @@ describe('hostile TLS clients', () => {
       attacker.stdout.on('data', (d: Buffer) => (report += d.toString()));
       const ended = new Promise((resolve) => attacker.on('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const hostile = await measure(cluster.port, agent, 3000);
+      const hostile = await pacedHttps(cluster.port, agent, 3000);
       await ended;
       const done = JSON.parse(report) as Record<string, number>;
       console.log(

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Router } from '../../src/server/index.ts';
 import { RawClient } from '../support/raw-client.ts';
 import { cleanup, sleep, startServer } from '../support/server.ts';
+import { echoRouter, keepFilling, patternBody } from '../support/shared-buffer.ts';
 
 afterEach(cleanup);
 
@@ -154,33 +155,12 @@ describe('bodies and the shared read buffer (socket-reads.ts)', () => {
    * the shared buffer; what they echo must be what was sent.
    */
   it('keeps every piece handed out or waiting intact while other reads reuse the buffer', async () => {
-    const router = new Router()
-      .post('/pieces', async (req, res) => {
-        const pieces: Buffer[] = [];
-        for await (const piece of req.body) pieces.push(piece);
-        await sleep(120);
-        res.send(Buffer.concat(pieces));
-      })
-      .post('/late', async (req, res) => {
-        await sleep(120);
-        res.send(await req.body.bytes());
-      })
-      .get('/', (_req, res) => res.send('x'));
-    const { port } = await startServer(router.handler());
+    const { port } = await startServer(echoRouter(120).handler());
     const noise = await RawClient.connect(port);
-    let stop = false;
-    const noisy = (async (): Promise<void> => {
-      // Pipelined GETs with long headers of another byte: each read fills the buffer with 'z'.
-      const get = `GET / HTTP/1.1\r\nHost: x\r\nX-Fill: ${'z'.repeat(7000)}\r\n\r\n`.repeat(8);
-      while (!stop) {
-        noise.write(get);
-        await sleep(5);
-      }
-    })();
+    const stopNoise = keepFilling((text) => noise.write(text));
     for (const size of [100, 5_000, 33_000, 40_000, 63_000, 200_000]) {
       for (const path of ['/pieces', '/late']) {
-        const body = Buffer.alloc(size);
-        for (let i = 0; i < size; i++) body[i] = 0x41 + ((i * 7 + size) % 26);
+        const body = patternBody(size);
         const c = await RawClient.connect(port);
         c.write(
           Buffer.concat([
@@ -194,7 +174,6 @@ describe('bodies and the shared read buffer (socket-reads.ts)', () => {
         c.close();
       }
     }
-    stop = true;
-    await noisy;
+    await stopNoise();
   });
 });

@@ -13,9 +13,10 @@ import { issue, makeCa, type Ca, type Pem } from '../../harness/tls/certs.ts';
 import { fetchHandler } from '../../src/fetch/index.ts';
 import { serve } from '../../src/serve.ts';
 import { bytesTaken } from '../../src/server/connection-output.ts';
-import { Router, type Handler, type Request } from '../../src/server/index.ts';
+import type { Handler, Request } from '../../src/server/index.ts';
 import { TicketKeyRing, type TlsMaterial } from '../../src/tls/index.ts';
 import { cleanup, sleep, startServer, waitUntil, type TestServer } from '../support/server.ts';
+import { echoRouter, keepFilling, patternBody } from '../support/shared-buffer.ts';
 
 let ca: Ca;
 let server1: Pem;
@@ -483,36 +484,15 @@ describe('decrypted reads into the shared buffer (socket-reads.ts adoptTlsReads)
   }
 
   it('keeps every body piece handed out or waiting intact while other connections reuse the buffer', async () => {
-    const router = new Router()
-      .post('/pieces', async (req, res) => {
-        const pieces: Buffer[] = [];
-        for await (const piece of req.body) pieces.push(piece);
-        await sleep(60);
-        res.send(Buffer.concat(pieces));
-      })
-      .post('/late', async (req, res) => {
-        await sleep(60);
-        res.send(await req.body.bytes());
-      })
-      .get('/', (_req, res) => res.send('x'));
-    const s = await startTls(router.handler());
+    const s = await startTls(echoRouter(60).handler());
     const noise = await connect(s.port);
     noise.resume();
-    let stop = false;
-    const noisy = (async (): Promise<void> => {
-      // Pipelined GETs with long headers of another byte: each decrypted read fills the buffer with 'z'.
-      const get = `GET / HTTP/1.1\r\nHost: x\r\nX-Fill: ${'z'.repeat(7000)}\r\n\r\n`.repeat(8);
-      while (!stop) {
-        noise.write(get);
-        await sleep(5);
-      }
-    })();
+    const stopNoise = keepFilling((text) => noise.write(text));
     try {
       // Past one 16 KiB TLS record, past one 64 KiB read, and a head split from its body.
       for (const size of [100, 5_000, 17_000, 40_000, 70_000, 200_000]) {
         for (const path of ['/pieces', '/late']) {
-          const body = Buffer.alloc(size);
-          for (let i = 0; i < size; i++) body[i] = 0x41 + ((i * 7 + size) % 26);
+          const body = patternBody(size);
           const head = Buffer.from(
             `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`,
           );
@@ -523,8 +503,7 @@ describe('decrypted reads into the shared buffer (socket-reads.ts adoptTlsReads)
         }
       }
     } finally {
-      stop = true;
-      await noisy;
+      await stopNoise();
       noise.destroy();
     }
   });
