@@ -109,8 +109,8 @@ export class TlsListener {
   private readonly keys: TicketKeys;
   /** Connections accepted whose handshake has not ended, oldest first. */
   private readonly pending = new Set<RawSocket>();
-  /** Of those, the ones handed to `node:tls` (their first record in), oldest first. */
-  private readonly handshaking = new Set<RawSocket>();
+  /** Of those, the ones handed to `node:tls`, oldest first (bounded by `maxHandshakes`). */
+  private readonly inTls = new Set<RawSocket>();
   /** Connections mid-handshake beyond which newcomers wait at the first-record gate. */
   private readonly gateAbove: number;
 
@@ -135,6 +135,11 @@ export class TlsListener {
     this.server.on('secureConnection', onSecure);
     this.server.on('tlsClientError', onClientError);
     this.attachKeys();
+  }
+
+  /** Handshakes in `node:tls` now (past the gate, if it was closed): what `maxHandshakes` bounds. */
+  get handshaking(): number {
+    return this.inTls.size;
   }
 
   /** A raw connection the server accepted: into `node:tls` at once, or under pressure through the gate (`firstBytes`). */
@@ -162,7 +167,7 @@ export class TlsListener {
    */
   evictWaiting(): boolean {
     for (const raw of this.pending) {
-      if (this.handshaking.has(raw)) continue;
+      if (this.inTls.has(raw)) continue;
       this.finish(raw);
       this.stats.failed.refused++;
       this.host.handshakeEnded(HandshakeFailure.REFUSED);
@@ -175,8 +180,7 @@ export class TlsListener {
   /** Into `node:tls`, making room at the bound. */
   private handOver(raw: RawSocket): void {
     this.makeRoom();
-    this.handshaking.add(raw);
-    this.stats.handshaking++;
+    this.inTls.add(raw);
     this.server.emit('connection', raw);
   }
 
@@ -280,8 +284,8 @@ export class TlsListener {
    * deadline, and evicting them only made stallers reconnect faster.
    */
   private makeRoom(): void {
-    if (this.stats.handshaking < this.options.maxHandshakes) return;
-    const oldest = this.handshaking.values().next().value;
+    if (this.inTls.size < this.options.maxHandshakes) return;
+    const oldest = this.inTls.values().next().value;
     if (oldest !== undefined && this.finish(oldest)) {
       this.stats.failed.refused++;
       this.host.handshakeEnded(HandshakeFailure.REFUSED);
@@ -292,7 +296,7 @@ export class TlsListener {
   /** Ends `raw`'s handshake bookkeeping; false when it had already ended. */
   private finish(raw: RawSocket): boolean {
     if (!this.pending.delete(raw)) return false;
-    if (this.handshaking.delete(raw)) this.stats.handshaking--;
+    this.inTls.delete(raw);
     const timer = raw[PENDING];
     if (timer != null) clearTimeout(timer);
     raw[PENDING] = null;

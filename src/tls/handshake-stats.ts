@@ -50,8 +50,6 @@ export class HandshakeStats {
   resumed = 0;
   /** Handshakes under way now: every connection accepted and not yet served or closed. */
   inProgress = 0;
-  /** Of those, the ones past their first record, in `node:tls` (bounded by `tls.maxHandshakes`). */
-  handshaking = 0;
   readonly failed: Record<HandshakeFailure, number> = {
     protocol: 0,
     certificate: 0,
