@@ -112,6 +112,8 @@ export interface BatchStats {
   answered: number;
   /** Requests cut by the half-close that were refused with 400 (the others got no answer). */
   refusedCut: number;
+  /** Batches that sent requests after their own close and met a reset (batch-oracle.ts). */
+  resetAfterClose: number;
   /** Batches deeper than the server's pipelining limit, and the deepest. */
   pastLimit: number;
   deepest: number;
@@ -143,7 +145,8 @@ export function exchange(port: number, input: FuzzInput, deadlineMs = deadlineOf
     const deadline = setTimeout(() => finish(false), deadlineMs);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNRESET') reset = true;
+      // EPIPE: a write met the server's reset before a read did.
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') reset = true;
     });
     socket.on('close', () => finish(true));
     socket.once('connect', () => void writePieces(socket, input));
@@ -185,6 +188,7 @@ export class FuzzRun {
       owed: 0,
       answered: 0,
       refusedCut: 0,
+      resetAfterClose: 0,
       pastLimit: 0,
       deepest: 0,
       ends: {},
@@ -261,6 +265,7 @@ export class FuzzRun {
     s.owed += verdict.owed;
     s.answered += verdict.answered;
     if (verdict.refusedCut) s.refusedCut++;
+    if (verdict.cutByReset) s.resetAfterClose++;
     if (depth > spec.limit) s.pastLimit++;
     s.deepest = Math.max(s.deepest, depth);
     s.ends[spec.end] = (s.ends[spec.end] ?? 0) + 1;

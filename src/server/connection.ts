@@ -86,6 +86,10 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   private peerEnded = false;
   private requests = 0;
   private lingerBytes = 0;
+  /** Bytes past the last parsed request were dropped when parsing halted (see `mayStillSend`). */
+  private heldWhenHalted = false;
+  /** The lingering close ends when our FIN is written, not the client's (see `beginClose`). */
+  private closeOnFinish = false;
   private lastHead: RequestHead | null = null;
   /** Why this connection is closing; the first reason decided wins (a metrics label). */
   private closeReason: CloseReason | null = null;
@@ -337,6 +341,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   /** Parse nothing more; close as soon as every queued answer is written. */
   private halt(): void {
     this.halted = true;
+    if (this.pending !== null && this.pendingOffset < this.pending.length) this.heldWhenHalted = true;
     this.pending = null;
     this.pause(Pause.HALT);
     if (this.queue.length === 0) this.beginClose();
@@ -502,9 +507,20 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     }
   }
 
-  /** Our side is done: half-close, read and discard for a bounded time, then destroy. */
+  /**
+   * Our side is done: half-close, read and discard for a bounded time, then destroy.
+   *
+   * The lingering close protects an answer from the reset a close with unread input causes (RFC
+   * 9112 §9.6), so it waits for the client's FIN only when the client may still be sending. A
+   * client that asked to close (`Connection: close`, or HTTP/1.0 without keep-alive), whose
+   * request was read to its end with nothing after it, expects our FIN and sends nothing more:
+   * the socket is destroyed once the FIN is written, as nginx (`lingering_close on`) and Go do.
+   * Waiting for that client's FIN cost a TLS `Connection: close` connection a read and, when the
+   * client resets instead of closing, an `ECONNRESET` error with its stack (docs/tls.md).
+   */
   override beginClose(): void {
     if (this.state === ConnState.LINGER || this.state === ConnState.CLOSED) return;
+    this.closeOnFinish = !this.mayStillSend();
     this.setState(ConnState.LINGER);
     this.halted = true;
     this.abandonExchanges('connection closing');
@@ -516,6 +532,26 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.socket.end();
     this.socket.resume();
     this.timer.restart(TimerKind.LINGER, LINGER_MS);
+  }
+
+  /**
+   * Whether the client may send more after our last answer: it did not ask to close (we close on
+   * our own: an error, a limit, a drain), a body is still unread, bytes past its last request
+   * were held or are buffered, or no request was read at all (a timeout, an overload refusal).
+   */
+  private mayStillSend(): boolean {
+    const last = this.lastHead;
+    const cur = this.current;
+    const pending = this.pending;
+    return (
+      this.closeReason !== CloseReason.KEEPALIVE_END ||
+      last === null ||
+      last.keepAlive ||
+      (cur !== null && !cur.req.body.complete) ||
+      this.heldWhenHalted ||
+      (pending !== null && this.pendingOffset < pending.length) ||
+      this.socket.readableLength > 0
+    );
   }
 
   /**
@@ -580,7 +616,7 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
   }
 
   onFinish(): void {
-    if (this.peerEnded) this.socket.destroy();
+    if (this.peerEnded || this.closeOnFinish) this.socket.destroy();
   }
 
   onDrain(): void {

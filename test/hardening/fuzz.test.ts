@@ -91,6 +91,23 @@ describe('the fuzz oracles', () => {
     const hang = judge({ bytes: input, received: bytes(ok('/')), closed: false, reset: false }, FUZZ_LIMITS);
     expect(hang.findings.map((f) => f.kind)).toEqual([FindingKind.HANG]);
   });
+
+  it('call a reset that cost an owed answer a finding, unless the client sent past its own close', () => {
+    const reset = (request: string, received: string): string[] =>
+      judge(
+        { bytes: bytes(request), received: bytes(received), closed: true, reset: true },
+        FUZZ_LIMITS,
+      ).findings.map((f) => f.kind);
+    const close = `GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`;
+    // Sent past its close: the reset may take the answer, whole or in part, but nothing else.
+    expect(reset(close + SMUGGLE, '')).toEqual([]);
+    expect(reset(close + SMUGGLE, ok('/').slice(0, 25))).toEqual([]);
+    expect(reset(close + SMUGGLE, ok('/') + ok('/smuggled-t'))).toEqual([FindingKind.ENGINE_MISMATCH]);
+    expect(reset(close + SMUGGLE, 'HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n')).toContain(FindingKind.BAD_RESPONSE);
+    // Nothing after its close, or no close asked: the lost answer is a finding.
+    expect(reset(close, '')).toEqual([FindingKind.RESET]);
+    expect(reset(`GET / HTTP/1.1\r\nHost: a\r\n\r\n${SMUGGLE}`, ok('/'))).toEqual([FindingKind.RESET]);
+  });
 });
 
 describe('the batch oracle', () => {
@@ -171,6 +188,35 @@ describe('the batch oracle', () => {
     expect(kinds(spec, ok('/b/1') + closing)).toEqual([]);
     expect(kinds(spec, ok('/b/1') + ok('/b/2'))).toEqual([FindingKind.BATCH]);
     expect(kinds(spec, ok('/b/1') + closing + ok('/smuggled-a1'))).toEqual([FindingKind.BAD_RESPONSE]);
+  });
+
+  it('accept a reset only for a client that sent requests after asking to close, and only a prefix', () => {
+    const after = batch(BatchEnd.CLOSE, [
+      echo(1),
+      echo(2, Role.CLOSE),
+      req(get('/smuggled-a1'), Role.AFTER, ''),
+    ]);
+    const closing = `HTTP/1.1 200 OK\r\nX-Fuzz-Path: %2Fb%2F2\r\nConnection: close\r\n${DATE}Content-Length: 3\r\n\r\nok\n`;
+    // What came before the reset: everything, one answer, one and a half, nothing.
+    expect(kinds(after, ok('/b/1') + closing, true, true)).toEqual([]);
+    expect(kinds(after, ok('/b/1'), true, true)).toEqual([]);
+    expect(kinds(after, ok('/b/1') + closing.slice(0, 20), true, true)).toEqual([]);
+    expect(kinds(after, '', true, true)).toEqual([]);
+    // Still wrong: another answer, one not owed, an answer after the close, a malformed one.
+    expect(kinds(after, ok('/b/2'), true, true)).toEqual([FindingKind.BATCH]);
+    expect(kinds(after, ok('/b/1') + ok('/b/2') + ok('/smuggled-a1'), true, true)).toEqual([
+      FindingKind.BATCH,
+    ]);
+    expect(kinds(after, ok('/b/1') + closing + ok('/smuggled-a1'), true, true)).toEqual([
+      FindingKind.BAD_RESPONSE,
+    ]);
+    expect(kinds(after, 'HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n', true, true)).toEqual([
+      FindingKind.BAD_RESPONSE,
+    ]);
+    // A client that sent nothing after its close is owed every answer and a FIN.
+    const clean = batch(BatchEnd.CLOSE, [echo(1), echo(2, Role.CLOSE)]);
+    expect(kinds(clean, ok('/b/1') + closing, true, true)).toEqual([FindingKind.RESET]);
+    expect(kinds(clean, ok('/b/1'), true, true)).toEqual([FindingKind.RESET, FindingKind.BATCH]);
   });
 
   it('want exactly the error status of a malformed last request', () => {

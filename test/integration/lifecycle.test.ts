@@ -19,6 +19,12 @@ const app = new Router()
     res.send('late');
   });
 
+/** Answers at once; `/echo` reads its body first. */
+const closer = new Router()
+  .get('/', (_req, res) => res.send('ok'))
+  .post('/', (_req, res) => res.send('not read'))
+  .post('/echo', async (req, res) => res.send(await req.body.bytes()));
+
 describe('connection limit', () => {
   it('answers 503 with Retry-After and Connection: close above maxConnections', async () => {
     const { port, server } = await startServer(app.handler(), { connections: { maxConnections: 2 } });
@@ -62,6 +68,66 @@ describe('states', () => {
     const raw = await c.readToEnd();
     expect(raw.endsWith('late')).toBe(true);
   });
+});
+
+describe('closing (RFC 9112 §9.6)', () => {
+  // The lingering close waits up to LINGER_MS (2 s) for the client's FIN; the clients here keep
+  // their side open, so a connection gone well within that was let go without waiting.
+  const asked: [string, string][] = [
+    ['Connection: close', 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    ['HTTP/1.0 without keep-alive', 'GET / HTTP/1.0\r\n\r\n'],
+    [
+      'Connection: close after a body read to its end',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello',
+    ],
+  ];
+  for (const [what, request] of asked) {
+    it(`lets a client that asked to close go once the FIN is written: ${what}`, async () => {
+      const { port, server } = await startServer(closer.handler());
+      const c = await RawClient.connect(port, { allowHalfOpen: true });
+      c.write(request);
+      await c.waitFor(() => c.ended, 3000, 'the FIN');
+      const ended = performance.now();
+      await waitUntil(() => server.registry.size === 0, 1000, 'the server to close without lingering');
+      expect(performance.now() - ended).toBeLessThan(1000);
+      expect(c.text).toMatch(/^HTTP\/1\.[01] 200 /);
+      expect(c.error).toBeNull();
+    });
+  }
+
+  const mayStillSend: [string, string, object][] = [
+    [
+      'we close a keep-alive connection (a request limit)',
+      'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+      {
+        connections: { maxRequestsPerConnection: 1 },
+      },
+    ],
+    [
+      'bytes came after the request that asked to close',
+      'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n',
+      {},
+    ],
+    [
+      'the body of the request that asked to close is not all in',
+      'POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100\r\n\r\nhalf',
+      {},
+    ],
+    ['a protocol error', 'GET / HTTP/1.1\r\n\r\n', {}],
+  ];
+  for (const [what, request, options] of mayStillSend) {
+    it(`lingers until the client's FIN when it may still send: ${what}`, async () => {
+      const { port, server } = await startServer(closer.handler(), options);
+      const c = await RawClient.connect(port, { allowHalfOpen: true });
+      c.write(request);
+      await c.waitFor(() => c.ended, 3000, 'the FIN');
+      await sleep(300);
+      expect(server.connectionCounts().linger).toBe(1);
+      c.socket.end();
+      await waitUntil(() => server.registry.size === 0, 1000, 'the close after our FIN');
+      expect(c.error).toBeNull();
+    });
+  }
 });
 
 describe('client gone', () => {
