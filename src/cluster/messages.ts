@@ -127,6 +127,16 @@ export interface ListenerMessage extends Envelope<'listener'> {
   readonly port: number;
 }
 
+/**
+ * A descriptor of a worker's listening socket on `port`, attached as its IPC handle, for the
+ * server to accept on beside its own (src/server/acceptors.ts). Worker → primary: make `count`
+ * copies of this one; primary → worker: one copy (`count` 1), once per copy asked for.
+ */
+export interface AcceptorMessage extends Envelope<'acceptor'> {
+  readonly port: number;
+  readonly count: number;
+}
+
 export type PrimaryMessage =
   | StartMessage
   | HealthMessage
@@ -135,7 +145,8 @@ export type PrimaryMessage =
   | LogLevelMessage
   | TlsMessage
   | ReleaseMessage
-  | ListenerMessage;
+  | ListenerMessage
+  | AcceptorMessage;
 
 // ---- worker → primary ----------------------------------------------------------------------
 
@@ -208,7 +219,8 @@ export type WorkerMessage =
   | FailedMessage
   | MetricsMessage
   | ByeMessage
-  | ListenerMessage;
+  | ListenerMessage
+  | AcceptorMessage;
 
 // ---- construction and guards ---------------------------------------------------------------
 
@@ -233,6 +245,7 @@ const WORKER_TYPES: ReadonlySet<string> = new Set([
   'metrics',
   'bye',
   'listener',
+  'acceptor',
 ]);
 const PRIMARY_TYPES: ReadonlySet<string> = new Set([
   'start',
@@ -243,6 +256,7 @@ const PRIMARY_TYPES: ReadonlySet<string> = new Set([
   'tls',
   'release',
   'listener',
+  'acceptor',
 ]);
 
 function isEnvelope(value: unknown, types: ReadonlySet<string>): boolean {

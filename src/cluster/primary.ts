@@ -282,6 +282,9 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
         // From a worker gone or draining, a copy would keep the socket in the group with no one accepting.
         if (!this.workers.has(w.id) || w.state === WorkerState.DRAINING) return handle.close();
         return this.listeners.adopt(w.id, { host: m.host, port: m.port, handle });
+      case 'acceptor':
+        if (!isListeningHandle(handle)) return;
+        return this.copyListener(w, m.port, m.count, handle);
     }
   }
 
@@ -463,11 +466,26 @@ export class Primary implements RollHost, ObservedPrimary, ConsoleHost {
     w.process.process.kill('SIGKILL');
   }
 
-  send(w: WorkerRecord, m: PrimaryMessage, handle?: ListeningHandle): void {
-    if (!w.process.isConnected()) return;
+  send(w: WorkerRecord, m: PrimaryMessage, handle?: ListeningHandle, sent: () => void = ignore): void {
+    if (!w.process.isConnected()) return sent();
     // A send racing the worker's exit fails with EPIPE; its exit event follows and says enough.
     // Node's typings name only net and dgram objects; a raw handle is sent as `net.Native`.
-    w.process.send(m, handle as SendHandle, () => {});
+    w.process.send(m, handle as SendHandle, sent);
+  }
+
+  /**
+   * A worker's listening socket back to it `count` times: each message carries a new descriptor
+   * of the same socket (acceptors.ts). This copy closes once the last is on its way (a queued
+   * handle is read when its message is written).
+   */
+  private copyListener(w: WorkerRecord, port: number, count: number, handle: ListeningHandle): void {
+    const n = Math.min(Math.max(0, Math.floor(count)), w.config.connections.maxAcceptors);
+    if (n === 0 || !this.workers.has(w.id) || w.state === WorkerState.DRAINING) return handle.close();
+    let left = n;
+    const sent = (): void => {
+      if (--left === 0) handle.close();
+    };
+    for (let i = 0; i < n; i++) this.send(w, message('acceptor', { port, count: 1 }), handle, sent);
   }
 
   recycleFailed(slot: Slot): void {
@@ -692,3 +710,5 @@ export function runPrimary(
   void claimControlSocket(path).then((claim) => primary.start(claim));
   return primary;
 }
+
+function ignore(): void {}

@@ -74,6 +74,11 @@ const MIN_CLOSE_MS = 500;
 const RELEASE_WAIT_MS = 2_000;
 
 const WORKER_ID = cluster.worker?.id ?? 0;
+/**
+ * Longest wait at start for the spare descriptors of a listening socket (acceptors.ts); they
+ * took 22–40 ms for 127 on this 2-core machine. Past it the worker is ready anyway.
+ */
+const ACCEPTOR_STOCK_WAIT_MS = 1_000;
 const logger = createClusterLogger('worker', { workerId: WORKER_ID });
 
 class WorkerProcess {
@@ -136,6 +141,13 @@ class WorkerProcess {
       case 'listener':
         if (isListeningHandle(handle)) this.inherited.set(`${m.host}:${m.port}`, handle);
         return;
+      case 'acceptor':
+        if (!isListeningHandle(handle)) return;
+        // To the server whose socket it copies; one that has closed has no use for it.
+        for (const server of [this.server, this.plain])
+          if (server !== null && server.listeningHandle() !== null && server.address().port === m.port)
+            return server.addAcceptor(handle);
+        return handle.close();
     }
   }
 
@@ -186,6 +198,7 @@ class WorkerProcess {
     const handle = server.listeningHandle();
     if (inherited === undefined && server.options.reusePort === true && handle !== null)
       send(message('listener', { host, port }), handle);
+    await server.acceptorsStocked(ACCEPTOR_STOCK_WAIT_MS);
     return address;
   }
 
@@ -206,7 +219,22 @@ class WorkerProcess {
     // Every listener this worker opens on a served port (the TLS one, the plain-HTTP one beside
     // it) follows the policy: under `reuseport` each is a socket of this worker's own.
     const reusePort = config.cluster.schedulingPolicy === 'reuseport';
-    const hooks = { onResponse, recordsPeer, onError, onProtocolError, onAcceptError, requestIds };
+    // More descriptors of a listening socket come from the primary (acceptors.ts); under `rr` the
+    // primary accepts, and a worker's listener has no socket to copy.
+    const copyListener =
+      config.cluster.schedulingPolicy === 'rr'
+        ? undefined
+        : (count: number, handle: ListeningHandle, port: number): void =>
+            send(message('acceptor', { port, count }), handle);
+    const hooks = {
+      onResponse,
+      recordsPeer,
+      onError,
+      onProtocolError,
+      onAcceptError,
+      requestIds,
+      copyListener,
+    };
     return { ...config, tls, reusePort, ...hooks };
   }
 
@@ -335,6 +363,8 @@ class WorkerProcess {
       acceptFailures: Object.fromEntries(acceptGuard.failures),
       acceptPaused: acceptGuard.shed,
       logDropped: logger.dropped(),
+      acceptingDescriptors: server.acceptingDescriptors + (this.plain?.acceptingDescriptors ?? 0),
+      acceptWidened: server.acceptWidened + (this.plain?.acceptWidened ?? 0),
     };
     const plain = this.plain;
     const tls = server.tls?.stats;

@@ -219,6 +219,11 @@ export const configSchema = z.strictObject({
     writeHighWaterMarkBytes: bytes(1).describe(
       "Stop reading the socket while its write buffer holds more than this; 64 KiB, Node's stream default since v22.",
     ),
+    maxAcceptors: count(1)
+      .max(256)
+      .describe(
+        'Most descriptors of a listening socket a worker accepts on. Node accepts one connection per descriptor per event-loop turn, so a busy worker takes a burst of new connections slowly; while its turns run long it opens more copies of the socket, up to this, and closes them once fewer would do. Never more than 1/256 of the open-file limit per listener. 1: one, as Node has. Not under `rr` (the primary accepts). docs/performance.md.',
+      ),
   }),
   overload: z.strictObject({
     maxEventLoopLagMs: msOrZero().describe(

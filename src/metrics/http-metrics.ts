@@ -61,6 +61,10 @@ export interface GuardCounts {
   readonly acceptPaused: number;
   /** Log lines dropped while the log reader was stalled, or lost to ENOSPC/EIO. */
   readonly logDropped: number;
+  /** Descriptors of the listening sockets accepting now (one per listener unless widened). */
+  readonly acceptingDescriptors: number;
+  /** Times a backed-up accept queue made a listener accept on more descriptors. */
+  readonly acceptWidened: number;
 }
 
 export function methodIndex(method: string): number {
@@ -291,6 +295,17 @@ function guardFamilies(g: GuardCounts): FamilySnapshot[] {
       [{ value: g.acceptPaused, labels: {} }],
     ),
     logLinesDropped(g.logDropped),
+    computedFamily(
+      'samovar_accepting_descriptors',
+      'Descriptors of the listening sockets this worker accepts on now: one per listener, more while accepts back up behind long event-loop turns (connections.maxAcceptors).',
+      'gauge',
+      [{ value: g.acceptingDescriptors, labels: {} }],
+    ),
+    counter(
+      'samovar_accept_widened_total',
+      "Times a backed-up accept queue made a worker's listener accept on more descriptors.",
+      [{ value: g.acceptWidened, labels: {} }],
+    ),
   ];
 }
 

@@ -31,6 +31,7 @@ const PER_PROCESS: ReadonlySet<string> = new Set([
   'nodejs_eventloop_lag_p90_seconds',
   'nodejs_eventloop_lag_p99_seconds',
   'samovar_event_loop_lag_seconds',
+  'samovar_accepting_descriptors',
 ]);
 
 const SAME_EVERYWHERE: ReadonlySet<string> = new Set(['nodejs_version_info']);

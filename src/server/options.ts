@@ -19,6 +19,7 @@ import type { RateLimitOptions } from './rate-limit.ts';
 import type { ServerResponse } from './response.ts';
 import type { TlsMaterial } from '../tls/index.ts';
 import type { ServerTlsOptions } from './tls-listener.ts';
+import type { AcceptorHandle as ListeningHandle } from './acceptors.ts';
 
 /** The `timeouts` group of the configuration (src/config/schema.ts declares and documents it). */
 export type ServerTimeouts = Config['timeouts'];
@@ -107,6 +108,13 @@ export interface ServerOptions {
    */
   readonly recordsPeer?: boolean;
   readonly requestIds?: RequestIdSource;
+  /**
+   * Makes `count` more descriptors of this server's listening socket (`handle`, bound to `port`)
+   * and hands each to `Server.addAcceptor`; a `node:cluster` worker asks its primary. With it
+   * and `connections.maxAcceptors` above 1, a server whose event-loop turns grow long accepts on
+   * more than one descriptor (acceptors.ts). Absent: one descriptor, as Node has.
+   */
+  readonly copyListener?: (count: number, handle: ListeningHandle, port: number) => void;
 }
 
 /** `ParserLimits` (src/http cannot import config) must stay the `limits` group: checked here. */

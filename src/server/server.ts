@@ -20,6 +20,7 @@ import { ANSWERS } from '../http/errors.ts';
 import { ConnectionField, encodeHead } from '../http/response-head.ts';
 import { Connection, type ConnectionContext, LINGER_MS } from './connection.ts';
 import type { RequestHead } from '../http/request-head.ts';
+import { acceptorLimit, Acceptors, type AcceptorHandle } from './acceptors.ts';
 import { AcceptGuard } from './accept-guard.ts';
 import { CloseReason, ConnectionRegistry, ConnectionStats, ConnState } from './connection-state.ts';
 import type { Handler } from './handler.ts';
@@ -65,9 +66,7 @@ export interface DrainResult {
 }
 
 /** A listening socket's handle (Node's TCP wrap) as passed between processes; opaque but for `close`. */
-export interface ListeningHandle {
-  close(): void;
-}
+export type ListeningHandle = AcceptorHandle;
 
 const SERVER = Symbol('samovar.server');
 type OwnedListener = net.Server & { [SERVER]: Server };
@@ -113,6 +112,8 @@ export class Server implements ConnectionContext, TlsHost {
   private requestSeq = 0;
   private readonly requestIds: RequestIdSource | null;
   private drainResult: Promise<DrainResult> | null = null;
+  /** More descriptors of the listening socket while turns run long (acceptors.ts); null: one. */
+  private acceptors: Acceptors | null = null;
 
   constructor(handler: Handler, options: ServerOptions = DEFAULT_SERVER_OPTIONS) {
     this.handler = handler;
@@ -152,6 +153,7 @@ export class Server implements ConnectionContext, TlsHost {
         this.load.start();
         this.dateTimer = setInterval(refreshDate, 1000, this.dates);
         this.dateTimer.unref();
+        this.startAcceptors(backlog);
         resolve(this.address());
       };
       if (inherited !== undefined) this.listener.listen(inherited, backlog, listening);
@@ -159,6 +161,55 @@ export class Server implements ConnectionContext, TlsHost {
         this.listener.listen({ port, host, backlog, reusePort, exclusive: true }, listening);
       else this.listener.listen({ port, host, backlog }, listening);
     });
+  }
+
+  private startAcceptors(backlog: number): void {
+    const copy = this.options.copyListener;
+    const max = acceptorLimit(this.options.connections.maxAcceptors);
+    const handle = this.listeningHandle();
+    if (copy === undefined || max < 2 || handle === null || this.draining) return;
+    const port = this.address().port;
+    this.acceptors = new Acceptors({
+      max,
+      request: (count) => copy(count, handle, port),
+      listen: (copyHandle) => {
+        const listener = net.createServer({ ...this.socketOptions, noDelay: true }, onConnection);
+        (listener as OwnedListener)[SERVER] = this;
+        listener.on('error', onListenerError);
+        // The same backlog: listen(2) on any descriptor sets the socket's one queue length.
+        return listener.listen(copyHandle, backlog);
+      },
+    });
+  }
+
+  /**
+   * Resolves once the spare descriptors asked for at listen have come, or after `timeoutMs`: a
+   * worker waits for them before it says it is ready, so the primary's later messages (health,
+   * drain) do not queue behind a hundred handles on the IPC channel.
+   */
+  async acceptorsStocked(timeoutMs: number): Promise<void> {
+    if (this.acceptors === null) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.acceptors.stocked, late]);
+    clearTimeout(timer);
+  }
+
+  /** A descriptor of this server's listening socket made for it (`copyListener`). */
+  addAcceptor(handle: ListeningHandle): void {
+    if (this.acceptors === null || this.draining) return handle.close();
+    this.acceptors.add(handle);
+  }
+
+  /** How many descriptors of the listening socket this server accepts on now (0 once closed). */
+  get acceptingDescriptors(): number {
+    if (this.draining || this.listeningHandle() === null) return 0;
+    return this.acceptors?.descriptors ?? 1;
+  }
+
+  /** Times a backed-up accept queue made this server accept on more descriptors. */
+  get acceptWidened(): number {
+    return this.acceptors?.grown ?? 0;
   }
 
   address(): AddressInfo {
@@ -184,6 +235,7 @@ export class Server implements ConnectionContext, TlsHost {
 
   accept(socket: Socket): void {
     this.stats.accepted++;
+    this.acceptors?.onAccept();
     if (this.draining) {
       this.stats.closed[CloseReason.DRAIN]++;
       return void socket.destroy();
@@ -351,6 +403,7 @@ export class Server implements ConnectionContext, TlsHost {
     this.draining = true;
     this.drainGraceMs = graceMs;
     this.listener.close();
+    this.acceptors?.closeAll();
     const tls = this.tls;
     // A TLS handshake under way finishes and becomes a new connection, with the same grace as
     // one accepted just before the drain: cutting it would fail a client the roll promised not to.

@@ -30,8 +30,18 @@ export function listeningInodes(port: number): Set<string> {
   return inodes;
 }
 
-/** For each PID, which of `inodes` its descriptors point at (a process gone holds none). */
+/**
+ * For each PID, which of `inodes` its descriptors point at, each socket once (a worker may hold
+ * several descriptors of one socket: src/server/acceptors.ts); a process gone holds none.
+ */
 export function holders(pids: readonly number[], inodes: ReadonlySet<string>): Map<number, string[]> {
+  const held = new Map<number, string[]>();
+  for (const [pid, all] of descriptors(pids, inodes)) held.set(pid, [...new Set(all)]);
+  return held;
+}
+
+/** For each PID, the inode of each of its descriptors that points at one of `inodes`. */
+export function descriptors(pids: readonly number[], inodes: ReadonlySet<string>): Map<number, string[]> {
   const held = new Map<number, string[]>();
   for (const pid of pids) {
     const mine: string[] = [];

@@ -112,7 +112,15 @@ export function metricNamesIn(expr: string): string[] {
  * `_bucket`, `_sum` and `_count` series of each histogram.
  */
 export async function exportedMetricNames(): Promise<Set<string>> {
-  const guards = { shed: { lag: 0 }, rateLimited: 0, acceptFailures: {}, acceptPaused: 0, logDropped: 0 };
+  const guards = {
+    shed: { lag: 0 },
+    rateLimited: 0,
+    acceptFailures: {},
+    acceptPaused: 0,
+    logDropped: 0,
+    acceptingDescriptors: 1,
+    acceptWidened: 0,
+  };
   const worker = new WorkerMetrics(() => ({ open: 0, accepted: 0, closed: { client: 0 }, guards }));
   const labels = { workerStates: [], restartReasons: [], reloadResults: [] }; // names are all this needs
   const primary = new PrimaryMetrics({ ...labels, workers: () => ({}), logDropped: () => 0 });

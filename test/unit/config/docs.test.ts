@@ -9,7 +9,7 @@ import { CONFIG_DOC_PATH, describeConfig, formattedConfigDoc } from '../../../sc
 describe('describeConfig', () => {
   it('gives every field its type, default, names and description', () => {
     const rows = describeConfig();
-    expect(rows).toHaveLength(83);
+    expect(rows).toHaveLength(84);
     expect(rows.find((row) => row.field === 'port')).toEqual({
       field: 'port',
       type: 'integer 0–65535',

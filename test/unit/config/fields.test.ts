@@ -26,7 +26,7 @@ describe('the naming rule', () => {
       expect(field.env).toBe(envName(field.path.split('.')));
       expect(field.flag).toBe(flagName(field.path.split('.')));
     }
-    expect(CONFIG_FIELDS.fields).toHaveLength(83);
+    expect(CONFIG_FIELDS.fields).toHaveLength(84);
   });
 
   it('types every …Ms field as integer ms and every …Bytes field as integer bytes', () => {

@@ -54,6 +54,7 @@ describe('defaults', () => {
       maxPipelinedRequests: 16,
       maxUnreadBodyBytes: 65536,
       writeHighWaterMarkBytes: 65536,
+      maxAcceptors: 128,
     });
     expect(config.log.level).toBe('info');
   });
