@@ -20,7 +20,13 @@ import { ANSWERS } from '../http/errors.ts';
 import { ConnectionField, encodeHead } from '../http/response-head.ts';
 import { Connection, type ConnectionContext, LINGER_MS } from './connection.ts';
 import type { RequestHead } from '../http/request-head.ts';
-import { acceptorLimit, Acceptors, type AcceptorHandle } from './acceptors.ts';
+import {
+  acceptorLimit,
+  Acceptors,
+  LONG_TLS_TURN_MS,
+  LONG_TURN_MS,
+  type AcceptorHandle,
+} from './acceptors.ts';
 import { AcceptGuard } from './accept-guard.ts';
 import { CloseReason, ConnectionRegistry, ConnectionStats, ConnState } from './connection-state.ts';
 import type { Handler } from './handler.ts';
@@ -171,6 +177,7 @@ export class Server implements ConnectionContext, TlsHost {
     const port = this.address().port;
     this.acceptors = new Acceptors({
       max,
+      longTurnMs: this.tls === null ? LONG_TURN_MS : LONG_TLS_TURN_MS,
       request: (count) => copy(count, handle, port),
       listen: (copyHandle) => {
         const listener = net.createServer({ ...this.socketOptions, noDelay: true }, onConnection);

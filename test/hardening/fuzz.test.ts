@@ -178,25 +178,20 @@ describe('the batch oracle', () => {
     ]);
   });
 
+  /** Two requests, the second asking to close, then one sent after it; and that second's answer. */
+  const closeThenMore = (): BatchSpec =>
+    batch(BatchEnd.CLOSE, [echo(1), echo(2, Role.CLOSE), req(get('/smuggled-a1'), Role.AFTER, '')]);
+  const closing = `HTTP/1.1 200 OK\r\nX-Fuzz-Path: %2Fb%2F2\r\nConnection: close\r\n${DATE}Content-Length: 3\r\n\r\nok\n`;
+
   it('want the answer that ends a batch to say close, with nothing after it', () => {
-    const spec = batch(BatchEnd.CLOSE, [
-      echo(1),
-      echo(2, Role.CLOSE),
-      req(get('/smuggled-a1'), Role.AFTER, ''),
-    ]);
-    const closing = `HTTP/1.1 200 OK\r\nX-Fuzz-Path: %2Fb%2F2\r\nConnection: close\r\n${DATE}Content-Length: 3\r\n\r\nok\n`;
+    const spec = closeThenMore();
     expect(kinds(spec, ok('/b/1') + closing)).toEqual([]);
     expect(kinds(spec, ok('/b/1') + ok('/b/2'))).toEqual([FindingKind.BATCH]);
     expect(kinds(spec, ok('/b/1') + closing + ok('/smuggled-a1'))).toEqual([FindingKind.BAD_RESPONSE]);
   });
 
   it('accept a reset only for a client that sent requests after asking to close, and only a prefix', () => {
-    const after = batch(BatchEnd.CLOSE, [
-      echo(1),
-      echo(2, Role.CLOSE),
-      req(get('/smuggled-a1'), Role.AFTER, ''),
-    ]);
-    const closing = `HTTP/1.1 200 OK\r\nX-Fuzz-Path: %2Fb%2F2\r\nConnection: close\r\n${DATE}Content-Length: 3\r\n\r\nok\n`;
+    const after = closeThenMore();
     // What came before the reset: everything, one answer, one and a half, nothing.
     expect(kinds(after, ok('/b/1') + closing, true, true)).toEqual([]);
     expect(kinds(after, ok('/b/1'), true, true)).toEqual([]);

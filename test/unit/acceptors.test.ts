@@ -136,4 +136,20 @@ describe('acceptors', () => {
     expect(acceptorLimit(128, limits('unlimited'))).toBe(128);
     expect(acceptorLimit(128, '')).toBe(1);
   });
+
+  it('wait for a longer turn where asked (TLS: a batch of accepts is a batch of handshakes)', async () => {
+    const asked: number[] = [];
+    const acceptors = new Acceptors({
+      max: 8,
+      longTurnMs: 50,
+      request: (count) => asked.push(count),
+      listen: () => ({ close: () => undefined }) as unknown as net.Server,
+    });
+    for (const _ of Array.from({ length: asked[0] ?? 0 })) acceptors.add(new Handle());
+    acceptors.onAccept();
+    const until = performance.now() + LONG_TURN_MS + 1;
+    while (performance.now() < until);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(acceptors.descriptors).toBe(1);
+  });
 });
