@@ -166,14 +166,7 @@ export class TlsListener {
    * clients out until the deadline.
    */
   evictWaiting(): boolean {
-    for (const raw of this.pending) {
-      if (this.inTls.has(raw)) continue;
-      this.finish(raw);
-      this.stats.failed.refused++;
-      this.host.handshakeEnded(HandshakeFailure.REFUSED);
-      raw.destroy();
-      return true;
-    }
+    for (const raw of this.pending) if (!this.inTls.has(raw)) return this.evict(raw);
     return false;
   }
 
@@ -200,8 +193,7 @@ export class TlsListener {
       return this.handOver(raw);
     }
     this.finish(raw);
-    this.stats.failed.protocol++;
-    this.host.handshakeEnded(HandshakeFailure.PROTOCOL);
+    this.ended(HandshakeFailure.PROTOCOL);
     if (verdict === FirstBytes.HTTP) {
       // Whatever else it sends is read and dropped until it closes (allowHalfOpen is off).
       raw.resume();
@@ -244,9 +236,7 @@ export class TlsListener {
     const raw = socket._parent;
     // Already counted (our own timeout or the drain closed it), or never ours.
     if (raw == null || !this.finish(raw)) return;
-    const kind = failureKind(error.code, socket.authorizationError as unknown as string | undefined);
-    this.stats.failed[kind]++;
-    this.host.handshakeEnded(kind);
+    this.ended(failureKind(error.code, socket.authorizationError as unknown as string | undefined));
     if (error.code === 'ERR_SSL_HTTP_REQUEST' && raw.writable) {
       // Plain HTTP that came in while the gate was open: OpenSSL has not written a byte, so the
       // client reads a plain HTTP answer, as through the gate.
@@ -264,17 +254,13 @@ export class TlsListener {
   }
 
   closedLater(raw: RawSocket): void {
-    if (!this.finish(raw)) return;
-    this.stats.failed.closed++;
-    this.host.handshakeEnded(HandshakeFailure.CLOSED);
+    if (this.finish(raw)) this.ended(HandshakeFailure.CLOSED);
   }
 
   timedOut(raw: RawSocket): void {
     raw[PENDING] = null;
     if (!this.finish(raw)) return;
-    const kind = raw.destroyed ? HandshakeFailure.CLOSED : HandshakeFailure.TIMEOUT;
-    this.stats.failed[kind]++;
-    this.host.handshakeEnded(kind);
+    this.ended(raw.destroyed ? HandshakeFailure.CLOSED : HandshakeFailure.TIMEOUT);
     raw.destroy();
   }
 
@@ -286,11 +272,21 @@ export class TlsListener {
   private makeRoom(): void {
     if (this.inTls.size < this.options.maxHandshakes) return;
     const oldest = this.inTls.values().next().value;
-    if (oldest !== undefined && this.finish(oldest)) {
-      this.stats.failed.refused++;
-      this.host.handshakeEnded(HandshakeFailure.REFUSED);
-      oldest.destroy();
-    }
+    if (oldest !== undefined) this.evict(oldest);
+  }
+
+  /** Closes a handshake to make room (the bound, the connection cap), counted as refused. */
+  private evict(raw: RawSocket): boolean {
+    if (!this.finish(raw)) return false;
+    this.ended(HandshakeFailure.REFUSED);
+    raw.destroy();
+    return true;
+  }
+
+  /** A handshake failed: counted by kind, and the server told (never logged one by one). */
+  private ended(kind: HandshakeFailure): void {
+    this.stats.failed[kind]++;
+    this.host.handshakeEnded(kind);
   }
 
   /** Ends `raw`'s handshake bookkeeping; false when it had already ended. */
