@@ -28,6 +28,8 @@
  *   stuck in write(2) on a stalled pipe keeps the process from ever exiting (tried on Node 24).
  * - Errors: EPIPE or EBADF (no reader, no descriptor) end logging quietly; any other (ENOSPC,
  *   EIO) drops the lines waiting, counts them, and logging goes on.
+ * - A writer may hold lines it has not built yet (`hold`: the access log's queue): they are built
+ *   at the end of the turn, and before any other line, write or flush, so the order holds.
  * - `flushSync()` writes everything now; it runs on `exit`, so `process.exit` and the fatal
  *   handler lose nothing. With `drop` it waits out a stalled reader for a second at most; with
  *   `block` for as long as it takes.
@@ -62,6 +64,11 @@ const WAIT_MAX_MS = 16;
 /** How often a waiting sink calls `onWait`, unless told (a worker passes its heartbeat interval). */
 const WAIT_NOTICE_MS = 1000;
 const NEWLINE = 0x0a;
+
+/** A writer whose lines wait outside the sink (the access log's queue): built before anything else is written. */
+export interface HeldLines {
+  drain(): void;
+}
 
 export interface LineSinkOptions {
   /** The descriptor to write; 1 (stdout) unless a test passes another. */
@@ -114,6 +121,8 @@ export class LineSink {
   private written = 0;
   /** Lines dropped since the last notice (the buffer was full while the reader was stalled). */
   private droppedSinceNotice = 0;
+  /** A writer holding lines not built yet: drained at the end of the turn, or before any other write. */
+  private held: HeldLines | null = null;
   /** Lines dropped in all, for tests and operators. */
   dropped = 0;
   /** Serialised fields for the drop notice (`,"pid":…,"role":…`); the logger sets its own. */
@@ -131,6 +140,7 @@ export class LineSink {
 
   /** Appends one line (it must end with a newline); written at the end of this turn. */
   write(line: string): boolean {
+    if (this.held !== null) this.drainHeld();
     if (this.broken) return true;
     // Characters stand for bytes here (exact for ASCII, the usual case); the cap is a bound on
     // memory, not a promise to the byte. Lines are dropped only while the reader is stalled.
@@ -162,6 +172,25 @@ export class LineSink {
     }
     this.ensureRoom(max);
     return this.buf;
+  }
+
+  /**
+   * `source` has lines to build (it calls this at the first of a turn): they are built at the end
+   * of the turn, or earlier, before any other line, write or flush, so lines keep their order.
+   */
+  hold(source: HeldLines): void {
+    if (this.held === source) return;
+    if (this.held !== null) this.drainHeld();
+    this.held = source;
+    setImmediate(drainTurn, this);
+  }
+
+  /** Builds the held lines now (into this sink: `reserve`/`write` then). */
+  drainHeld(): void {
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    held.drain();
   }
 
   /** Where the line built after `reserve` starts. */
@@ -233,6 +262,7 @@ export class LineSink {
   }
 
   private flushNow(): boolean {
+    if (this.held !== null) this.drainHeld();
     this.scheduled = false;
     if (this.broken) return true;
     this.encode();
@@ -389,6 +419,10 @@ function dropNotice(n: number, bindings: string): string {
 }
 
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+function drainTurn(sink: LineSink): void {
+  sink.drainHeld();
+}
 
 function flushTurn(sink: LineSink): void {
   sink.flush();

@@ -315,6 +315,103 @@ describe('access log', () => {
     ]);
   });
 
+  it('into a LineSink: builds the lines at the end of the turn, at 256 queued, before any other line, and at exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
+    const file = join(dir, 'log');
+    const fd = openSync(file, 'w');
+    try {
+      const sink = new LineSink({ fd, flushOnExit: false, flushDelayMs: 60_000 });
+      const logger = createLogger({ level: 'info', base: {}, destination: sink });
+      const access = new AccessLog(logger, 'on', 1);
+      const ids = (): unknown[] =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => (JSON.parse(l) as { reqId?: string; msg: string }).reqId ?? 'pino');
+      // Queued, not built: nothing waits in the sink until the turn ends.
+      for (let i = 0; i < 3; i++) writeRecord(access, { ...record, reqId: `t${i}` });
+      expect(sink.pendingBytes).toBe(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sink.pendingBytes).toBeGreaterThan(0);
+      // A pino line written while lines are queued comes after them.
+      writeRecord(access, { ...record, reqId: 'before-pino' });
+      logger.info('pino');
+      // A long turn (a pipelined burst) builds every 256 without waiting for its end.
+      for (let i = 0; i < 256; i++) writeRecord(access, { ...record, reqId: `b${i}` });
+      expect(sink.pendingBytes).toBeGreaterThan(0);
+      sink.flushSync();
+      const afterBurst = ids();
+      expect(afterBurst).toEqual([
+        't0',
+        't1',
+        't2',
+        'before-pino',
+        'pino',
+        ...Array.from({ length: 256 }, (_, i) => `b${i}`),
+      ]);
+      // The exit flush builds what is still queued.
+      writeRecord(access, { ...record, reqId: 'last' });
+      sink.flushSync();
+      expect(ids().slice(afterBurst.length)).toEqual(['last']);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('into a LineSink: reads the TLS facts when the request is answered, not when its line is built', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
+    const file = join(dir, 'log');
+    const fd = openSync(file, 'w');
+    try {
+      const sink = new LineSink({ fd, flushOnExit: false });
+      const access = new AccessLog(createLogger({ level: 'info', base: {}, destination: sink }), 'on', 1);
+      // TlsFacts reads each fact from its socket once and keeps it; a socket already destroyed
+      // by the turn's end would answer nothing.
+      let socketGone = false;
+      const fact = (value: string) => () => (socketGone ? '' : value);
+      const tls = {
+        resumed: false,
+        servername: 'a.example',
+        protocol: '',
+        cipher: '',
+        clientSubject: '',
+      };
+      const kept: Record<string, string> = {};
+      for (const [name, value] of [
+        ['protocol', 'TLSv1.3'],
+        ['cipher', 'TLS_AES_256_GCM_SHA384'],
+        ['clientSubject', 'CN=alice'],
+      ] as const) {
+        const read = fact(value);
+        Object.defineProperty(tls, name, { get: () => (kept[name] ??= read()) });
+      }
+      const req = {
+        id: 'r',
+        method: 'GET',
+        path: '/',
+        route: '/',
+        remoteAddress: '1.2.3.4:5',
+        tls,
+        get: () => undefined,
+      };
+      access.write(req, { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
+      socketGone = true;
+      sink.flushSync();
+      const line = JSON.parse(readFileSync(file, 'utf8')) as { tls: unknown };
+      expect(line.tls).toEqual({
+        protocol: 'TLSv1.3',
+        cipher: 'TLS_AES_256_GCM_SHA384',
+        sni: 'a.example',
+        resumed: false,
+        clientSubject: 'CN=alice',
+      });
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('follows the logger level and samples one in N', () => {
     const { stream } = capture();
     const logger = createLogger({ level: 'info', base: {}, destination: stream });
