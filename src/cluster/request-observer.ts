@@ -50,7 +50,8 @@ export class RequestObserver {
 
   private responded(res: ServerResponse): void {
     const req = res.req;
-    const ms = performance.now() - req.startedAt;
+    const now = performance.now();
+    const ms = now - req.startedAt;
     const received = req.body.received;
     const metrics = this.metrics;
     if (metrics !== null) {
@@ -59,7 +60,7 @@ export class RequestObserver {
     }
     const access = this.access;
     if (access === null || !access.wanted()) return;
-    access.write(req, res, received, ms);
+    access.write(req, res, received, ms, now);
   }
 
   private failed(error: unknown, context: ErrorContext): void {

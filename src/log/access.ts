@@ -8,12 +8,12 @@
  * The line is the same JSON pino writes (`level`, `time`, the logger's bindings — `pid`, `role`,
  * `workerId` — then the fields and `msg`) and goes to the same destination, so it is ordered and
  * atomic with every other line. Into the worker's LineSink, a request's fields (strings and
- * numbers, never the request) are queued when it is answered, and the turn's lines are built
- * together when the turn ends (`LineSink.hold`; sooner at 256, and before any other line or
- * write, so the order holds): the turn's answers leave first, and the builder runs as one tight
- * loop. Built between one request's write and the next parse it cost a worker two to three
- * times what it costs alone (issue 19: keep-alive 1.0 against 0.5 µs a request, pipelined 0.84
- * against 0.34 µs). Lines are stamped once per batch, with the time they are built.
+ * numbers, never the request) are queued when it is answered, and the lines built together when
+ * the sink writes (every 20 ms or 64 KiB in a worker; at the end of a turn that queued 256; before
+ * any other line, so the order holds; at exit): the answers leave first, and the builder runs as
+ * one tight loop. Built between one request's write and the next parse, it cost a worker two to
+ * three times what it costs alone (issue 19, interleaved A/B: keep-alive 1.0 against 0.5 µs a
+ * request, pipelined 0.84 against 0.34 µs). Each line is stamped with the time it was answered.
  * A line is built straight into bytes, in the line sink's own buffer
  * (`LineSink.reserve`/`commit`) where the turn's lines wait for their one write(2): no string, no
  * record object, no copy of its own. The constant parts are encoded once; the first hundred-odd
@@ -106,8 +106,10 @@ const QUOTE = 0x22;
 const SHAPE_SLOTS = 16;
 const SHAPE_MASK = SHAPE_SLOTS - 1;
 
-/** Lines built at once past this many queued requests (a pipelined turn can answer hundreds). */
-const MAX_QUEUED = 256;
+/** A turn that queues this many builds them at its end, not at the sink's next write. */
+const SOON_QUEUED = 256;
+/** Lines built at once past this many queued requests (a pipelined turn can answer thousands). */
+const MAX_QUEUED = 4096;
 
 /** The queued fields, one array per field (no object per request), reused turn after turn. */
 class Queue {
@@ -124,6 +126,7 @@ class Queue {
   readonly bytes: number[] = [];
   readonly reqBytes: number[] = [];
   readonly ms: number[] = [];
+  readonly at: number[] = [];
 }
 
 /** One slot of the shape cache: a combination of method, route, status and outcome, encoded. */
@@ -157,6 +160,8 @@ export class AccessLog {
   /** Requests answered this turn whose lines are not built yet: slots `[0, queued)` of `q`. */
   private queued = 0;
   private readonly q = new Queue();
+  /** The time of the last line built from the queue: stamps never go back. */
+  private lastStamp = 0;
 
   constructor(logger: Logger, mode: AccessMode, sampleEvery: number) {
     this.logger = logger;
@@ -180,36 +185,52 @@ export class AccessLog {
   }
 
   /**
-   * The line of `req` answered by `res` (`reqBytes` of request body, `ms` milliseconds). Into a
-   * LineSink the fields are queued and the lines built together at the end of the turn (or every
-   * `MAX_QUEUED` requests): the answers of the turn leave before any line is built, and the
-   * builder runs as one tight loop instead of a few hundred nanoseconds between each request's
-   * parse and write, where it cost the worker about three times what it costs alone (issue 19).
-   * The queue keeps strings and numbers, never the request or response. Another destination
-   * (a test's stream) gets the line at once.
+   * The line of `req` answered by `res` (`reqBytes` of request body, `ms` milliseconds, answered
+   * at `at`, a `performance.now()` time). Into a LineSink the fields are queued and the lines
+   * built together when the sink writes (every 20 ms in a worker), or at the end of a turn that
+   * queued `SOON_QUEUED`: the answers leave before any line is built, the builder runs as one
+   * tight loop, and a turn that answers one request costs no extra callback. Built between one
+   * request's write and the next parse, a line cost a worker two to three times what it costs
+   * alone (issue 19). The queue keeps strings and numbers, never the request or response.
+   * Another destination (a test's stream) gets the line at once.
    */
-  write(req: AccessRequest, res: AccessResponse, reqBytes: number, ms: number): void {
-    if (this.sink === null) return this.build(this.take(req, res, reqBytes, ms), Date.now());
-    const i = this.take(req, res, reqBytes, ms);
-    if (i === 0) this.sink.hold(this);
-    else if (i + 1 >= MAX_QUEUED) this.sink.drainHeld();
+  write(req: AccessRequest, res: AccessResponse, reqBytes: number, ms: number, at = performance.now()): void {
+    const i = this.take(req, res, reqBytes, ms, at);
+    const sink = this.sink;
+    if (sink === null) {
+      this.build(i, Date.now());
+      this.queued = 0;
+      this.q.tls[i] = null;
+      return;
+    }
+    if (i === 0) sink.hold(this);
+    else if (i === SOON_QUEUED) setImmediate(drainHeld, sink);
+    else if (i + 1 >= MAX_QUEUED) sink.drainHeld();
   }
 
   /** Builds the queued lines (the sink calls this before it writes anything else). */
   drain(): void {
     const n = this.queued;
     if (n === 0) return;
-    // One clock read for the batch: its lines were answered within this turn.
-    const now = Date.now();
-    for (let i = 0; i < n; i++) this.build(i, now);
     this.queued = 0;
     const q = this.q;
-    // Nothing is kept past the turn: a connection's TLS facts would hold its socket.
+    // Each line is stamped with the wall-clock time it was answered: its `performance.now()` time
+    // moved by the clocks' offset now (one reading of each for the batch), never below the line
+    // before it (the offset, read from a whole-millisecond clock, moves by under 1 ms).
+    const offset = Date.now() - performance.now();
+    let last = this.lastStamp;
+    for (let i = 0; i < n; i++) {
+      const stamp = Math.floor((q.at[i] as number) + offset);
+      if (stamp > last) last = stamp;
+      this.build(i, last);
+    }
+    this.lastStamp = last;
+    // Nothing is kept once built: a connection's TLS facts would hold its socket.
     for (let i = 0; i < n; i++) q.tls[i] = null;
   }
 
   /** Copies what the line needs of `req` and `res` into the queue; the slot's index. */
-  private take(req: AccessRequest, res: AccessResponse, reqBytes: number, ms: number): number {
+  private take(req: AccessRequest, res: AccessResponse, reqBytes: number, ms: number, at: number): number {
     const i = this.queued++;
     const q = this.q;
     q.id[i] = req.id;
@@ -227,6 +248,7 @@ export class AccessLog {
     q.bytes[i] = res.bodyBytes;
     q.reqBytes[i] = reqBytes;
     q.ms[i] = ms;
+    q.at[i] = at;
     return i;
   }
 
@@ -336,6 +358,10 @@ export class AccessLog {
     this.lead = lead.subarray(0, o + this.prefix.length);
     this.leadTime = now;
   }
+}
+
+function drainHeld(sink: LineSink): void {
+  sink.drainHeld();
 }
 
 function tlsLength(t: AccessTls): number {

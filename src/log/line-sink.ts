@@ -29,7 +29,8 @@
  * - Errors: EPIPE or EBADF (no reader, no descriptor) end logging quietly; any other (ENOSPC,
  *   EIO) drops the lines waiting, counts them, and logging goes on.
  * - A writer may hold lines it has not built yet (`hold`: the access log's queue): they are built
- *   at the end of the turn, and before any other line, write or flush, so the order holds.
+ *   when the sink writes (its turn's end or `flushDelayMs`), and before any other line, so the
+ *   order holds.
  * - `flushSync()` writes everything now; it runs on `exit`, so `process.exit` and the fatal
  *   handler lose nothing. With `drop` it waits out a stalled reader for a second at most; with
  *   `block` for as long as it takes.
@@ -121,7 +122,7 @@ export class LineSink {
   private written = 0;
   /** Lines dropped since the last notice (the buffer was full while the reader was stalled). */
   private droppedSinceNotice = 0;
-  /** A writer holding lines not built yet: drained at the end of the turn, or before any other write. */
+  /** A writer holding lines not built yet: built when the sink writes, or before any other line. */
   private held: HeldLines | null = null;
   /** Lines dropped in all, for tests and operators. */
   dropped = 0;
@@ -175,14 +176,15 @@ export class LineSink {
   }
 
   /**
-   * `source` has lines to build (it calls this at the first of a turn): they are built at the end
-   * of the turn, or earlier, before any other line, write or flush, so lines keep their order.
+   * `source` has lines to build (it calls this at the first it queues): they are built when the
+   * sink writes (the write this arms: the turn's end, or `flushDelayMs` later), or earlier, before
+   * any other line, so lines keep their order.
    */
   hold(source: HeldLines): void {
     if (this.held === source) return;
     if (this.held !== null) this.drainHeld();
     this.held = source;
-    setImmediate(drainTurn, this);
+    this.schedule();
   }
 
   /** Builds the held lines now (into this sink: `reserve`/`write` then). */
@@ -419,10 +421,6 @@ function dropNotice(n: number, bindings: string): string {
 }
 
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
-
-function drainTurn(sink: LineSink): void {
-  sink.drainHeld();
-}
 
 function flushTurn(sink: LineSink): void {
   sink.flush();

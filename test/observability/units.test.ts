@@ -315,44 +315,67 @@ describe('access log', () => {
     ]);
   });
 
-  it('into a LineSink: builds the lines at the end of the turn, at 256 queued, before any other line, and at exit', async () => {
+  it('into a LineSink: builds the lines when the sink writes, at the end of a busy turn, before any other line, and at exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
     const file = join(dir, 'log');
     const fd = openSync(file, 'w');
     try {
+      // A worker's sink writes 20 ms after its first line; this one would wait a minute.
       const sink = new LineSink({ fd, flushOnExit: false, flushDelayMs: 60_000 });
       const logger = createLogger({ level: 'info', base: {}, destination: sink });
       const access = new AccessLog(logger, 'on', 1);
-      const ids = (): unknown[] =>
+      const lines = (): { reqId?: string; time: number }[] =>
         readFileSync(file, 'utf8')
           .split('\n')
           .filter((l) => l !== '')
-          .map((l) => (JSON.parse(l) as { reqId?: string; msg: string }).reqId ?? 'pino');
-      // Queued, not built: nothing waits in the sink until the turn ends.
+          .map((l) => JSON.parse(l) as { reqId?: string; time: number });
+      const ids = (): string[] => lines().map((l) => l.reqId ?? 'pino');
+      const turn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
+      // Queued, not built, also after the turn: a quiet turn costs no callback of its own.
       for (let i = 0; i < 3; i++) writeRecord(access, { ...record, reqId: `t${i}` });
+      await turn();
       expect(sink.pendingBytes).toBe(0);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(sink.pendingBytes).toBeGreaterThan(0);
       // A pino line written while lines are queued comes after them.
-      writeRecord(access, { ...record, reqId: 'before-pino' });
       logger.info('pino');
-      // A long turn (a pipelined burst) builds every 256 without waiting for its end.
-      for (let i = 0; i < 256; i++) writeRecord(access, { ...record, reqId: `b${i}` });
       expect(sink.pendingBytes).toBeGreaterThan(0);
       sink.flushSync();
-      const afterBurst = ids();
-      expect(afterBurst).toEqual([
-        't0',
-        't1',
-        't2',
-        'before-pino',
-        'pino',
-        ...Array.from({ length: 256 }, (_, i) => `b${i}`),
-      ]);
-      // The exit flush builds what is still queued.
-      writeRecord(access, { ...record, reqId: 'last' });
+      expect(ids()).toEqual(['t0', 't1', 't2', 'pino']);
+      // A busy turn (257 queued) builds them at its end.
+      for (let i = 0; i < 257; i++) writeRecord(access, { ...record, reqId: `b${i}` });
+      expect(sink.pendingBytes).toBe(0);
+      await turn();
+      expect(sink.pendingBytes).toBeGreaterThan(0);
       sink.flushSync();
-      expect(ids().slice(afterBurst.length)).toEqual(['last']);
+      // A turn that queues 4096 builds them without waiting for its end.
+      for (let i = 0; i < 4096; i++) writeRecord(access, { ...record, reqId: `c${i}` });
+      expect(sink.pendingBytes).toBeGreaterThan(0);
+      sink.flushSync();
+      expect(ids().slice(4)).toEqual([
+        ...Array.from({ length: 257 }, (_, i) => `b${i}`),
+        ...Array.from({ length: 4096 }, (_, i) => `c${i}`),
+      ]);
+      // Stamped with the time each was answered, never going back; the exit flush builds them.
+      const before = lines().length;
+      const req = {
+        id: 'old',
+        method: 'GET',
+        path: '/',
+        route: '/',
+        remoteAddress: '',
+        tls: null,
+        get: () => undefined,
+      };
+      const res = { statusCode: 200, outcome: 'completed', bodyBytes: 0 };
+      const answered = performance.now() - 5000;
+      const wall = Date.now() - 5000;
+      const fresh = new AccessLog(logger, 'on', 1);
+      fresh.write(req, res, 0, 1, answered);
+      fresh.write({ ...req, id: 'older' }, res, 0, 1, answered - 3000);
+      sink.flushSync();
+      const [old, older] = lines().slice(before);
+      expect(old?.reqId).toBe('old');
+      expect(Math.abs((old?.time as number) - wall)).toBeLessThanOrEqual(2);
+      expect(older?.time).toBe(old?.time);
     } finally {
       closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
