@@ -160,7 +160,7 @@ export class AccessLog {
   /** Requests answered this turn whose lines are not built yet: slots `[0, queued)` of `q`. */
   private queued = 0;
   private readonly q = new Queue();
-  /** The time of the last line built from the queue: stamps never go back. */
+  /** The time of the last line built from the queue: stamps do not go back by the offset's jitter. */
   private lastStamp = 0;
 
   constructor(logger: Logger, mode: AccessMode, sampleEvery: number) {
@@ -215,13 +215,14 @@ export class AccessLog {
     this.queued = 0;
     const q = this.q;
     // Each line is stamped with the wall-clock time it was answered: its `performance.now()` time
-    // moved by the clocks' offset now (one reading of each for the batch), never below the line
-    // before it (the offset, read from a whole-millisecond clock, moves by under 1 ms).
+    // moved by the clocks' offset now (one reading of each for the batch). The offset, read from
+    // a whole-millisecond clock, moves by under 1 ms from batch to batch: a line that would go
+    // back by that much keeps the time before it (a wall clock set back moves lines back).
     const offset = Date.now() - performance.now();
     let last = this.lastStamp;
     for (let i = 0; i < n; i++) {
       const stamp = Math.floor((q.at[i] as number) + offset);
-      if (stamp > last) last = stamp;
+      if (stamp > last || last - stamp > 1) last = stamp;
       this.build(i, last);
     }
     this.lastStamp = last;
