@@ -14,6 +14,8 @@ import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
   AccessLog,
+  type AccessRequest,
+  type AccessTls,
   createLogger,
   LineSink,
   roundMs,
@@ -108,6 +110,18 @@ describe('access log', () => {
       r.reqBytes,
       r.durationMs,
     );
+  }
+  /** A request over TLS with these facts (the access line reads nothing else of it). */
+  function tlsRequest(tls: AccessTls): AccessRequest {
+    return {
+      id: 'r',
+      method: 'GET',
+      path: '/',
+      route: '/',
+      remoteAddress: '1.2.3.4:5',
+      tls,
+      get: () => undefined,
+    };
   }
   const record: Record_ = {
     reqId: 'r-1',
@@ -290,16 +304,7 @@ describe('access log', () => {
       },
     ];
     for (const tls of tlsFacts) {
-      const req = {
-        id: 'r',
-        method: 'GET',
-        path: '/',
-        route: '/',
-        remoteAddress: '1.2.3.4:5',
-        tls,
-        get: () => undefined,
-      };
-      access.write(req, { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
+      access.write(tlsRequest(tls), { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
     }
     await new Promise((resolve) => setImmediate(resolve));
     const got = lines.map((l) => (JSON.parse(l) as { tls: unknown }).tls);
@@ -413,16 +418,7 @@ describe('access log', () => {
         const read = fact(value);
         Object.defineProperty(tls, name, { get: () => (kept[name] ??= read()) });
       }
-      const req = {
-        id: 'r',
-        method: 'GET',
-        path: '/',
-        route: '/',
-        remoteAddress: '1.2.3.4:5',
-        tls,
-        get: () => undefined,
-      };
-      access.write(req, { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
+      access.write(tlsRequest(tls), { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
       socketGone = true;
       sink.flushSync();
       const line = JSON.parse(readFileSync(file, 'utf8')) as { tls: unknown };
