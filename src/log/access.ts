@@ -111,7 +111,7 @@ const SOON_QUEUED = 256;
 /** Lines built at once past this many queued requests (a pipelined turn can answer thousands). */
 const MAX_QUEUED = 4096;
 
-/** The queued fields, one array per field (no object per request), reused turn after turn. */
+/** The queued fields, one array per field (no object per request), reused batch after batch. */
 class Queue {
   readonly id: string[] = [];
   readonly method: string[] = [];
@@ -157,7 +157,7 @@ export class AccessLog {
   private scratch: Buffer | null = null;
   private skipped = 0;
   private readonly shapes: Shape[] = Array.from({ length: SHAPE_SLOTS }, () => new Shape());
-  /** Requests answered this turn whose lines are not built yet: slots `[0, queued)` of `q`. */
+  /** Requests answered whose lines are not built yet (since the sink last wrote): slots `[0, queued)` of `q`. */
   private queued = 0;
   private readonly q = new Queue();
   /** The time of the last line built from the queue: stamps do not go back by the offset's jitter. */
