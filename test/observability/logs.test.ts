@@ -35,6 +35,7 @@ describe('logs', () => {
     const inbound = 'lb-7f3a:9c1e/route+1=@~_.';
     const tooLong = 'x'.repeat(129);
     const answers = [];
+    const sentAt = Date.now();
     for (let i = 0; i < 20; i++)
       answers.push(await send(c.port, `/users/${i}`, { headers: { 'user-agent': 'obs-test/1' } }));
     const kept = await send(c.port, '/teapot', { headers: { 'x-request-id': inbound } });
@@ -45,8 +46,14 @@ describe('logs', () => {
       body: 'hello tea',
       headers: { 'content-type': 'text/plain' },
     });
+    const answeredBy = Date.now();
     const lines = await waitForAccess(c, 24);
     expect(lines).toHaveLength(24);
+    // A line's time is when its answer was complete (lines are built later, in batches).
+    for (const l of lines) {
+      expect(l.time).toBeGreaterThanOrEqual(sentAt - 1);
+      expect(l.time).toBeLessThanOrEqual(answeredBy + 1);
+    }
 
     const byId = new Map(lines.map((l) => [l.reqId as string, l]));
     expect(byId.size).toBe(24);
