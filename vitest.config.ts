@@ -19,6 +19,7 @@ const PARALLEL_FILES = 2;
 /** Integration files whose assertions bound a duration, a latency ratio or a share. */
 const TIMING = [
   'test/cluster/acceptors.test.ts',
+  'test/cluster/apps.test.ts',
   'test/cluster/crash.test.ts',
   'test/cluster/faults.test.ts',
   'test/cluster/reuseport.test.ts',

@@ -43,15 +43,34 @@ export interface StartOptions {
   readonly ready?: number;
 }
 
-/** A free TCP port on 127.0.0.1 (bind 0, read it, release it). */
+/**
+ * Ports for servers that another process binds later (a cluster starting): below Linux's
+ * ephemeral range (32768–60999), so no client connection takes one as its local port in the
+ * meantime, and a block of its own per vitest worker (`VITEST_POOL_ID`, 1…maxWorkers; 0 outside
+ * vitest), so two test files running at once never pick the same one. Bind-0-and-release raced
+ * both ways once files ran two at a time: a cluster failed to bind (`EADDRINUSE`) for 15 s.
+ */
+const PORT_BASE = 20_000;
+const PORTS_PER_POOL = 2_000;
+const POOLS = 6;
+let portCursor = Math.floor(Math.random() * PORTS_PER_POOL);
+
+/** A TCP port on 127.0.0.1 that nothing holds now, from this process's own block (see above). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const pool = Number(process.env['VITEST_POOL_ID'] ?? 0) % POOLS;
+  const base = PORT_BASE + pool * PORTS_PER_POOL;
+  for (let tries = 0; tries < PORTS_PER_POOL; tries++) {
+    const port = base + (portCursor++ % PORTS_PER_POOL);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`freePort: every port in ${base}–${base + PORTS_PER_POOL - 1} is taken`);
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
