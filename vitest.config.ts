@@ -5,8 +5,8 @@
  *
  * Two files run at once (`PARALLEL_FILES`; vitest's default is cores − 1, one file at a time on
  * the 2-core CI machine). Integration files start clusters and wait on them, but they compute
- * too: side by side each took ~1.5× as long, so the gain is modest (the suite's vitest run went
- * from ~313 s to ~277 s, `npm test` in all ~308 s). The files in `TIMING` assert how long the
+ * too: side by side each took ~1.5× as long, so the gain is modest (`npm test`'s vitest run in
+ * CI went from ~313 s to ~280 s). The files in `TIMING` assert how long the
  * server takes (a respawn within a second, a deadline's 408, an exit within the drain deadline,
  * p99 ratios, fair shares): beside another file they measure the neighbour too (a respawn took
  * 1.3 s), so they run after the others, one at a time, in a group of their own
