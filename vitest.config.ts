@@ -6,11 +6,12 @@
  * Two files run at once (`PARALLEL_FILES`; vitest's default is cores − 1, one file at a time on
  * the 2-core CI machine). Integration files start clusters and wait on them, but they compute
  * too: side by side each took ~1.5× as long, so the gain is modest (`npm test`'s vitest run in
- * CI went from ~313 s to ~280 s). The files in `TIMING` assert how long the
- * server takes (a respawn within a second, a deadline's 408, an exit within the drain deadline,
- * p99 ratios, fair shares): beside another file they measure the neighbour too (a respawn took
- * 1.3 s), so they run after the others, one at a time, in a group of their own
- * (`sequence.groupOrder`). A new test that bounds a duration belongs in `TIMING`.
+ * CI went from ~313 s to ~280 s). The files in `TIMING` assert how long the server takes (a
+ * respawn within a second, a deadline's 408, an exit within the drain deadline, p99 ratios, fair
+ * shares, gaps between server-sent events): beside another file they measure the neighbour too (a
+ * respawn took 1.3 s, two SSE events came 19 ms apart), so they run after the others, one at a
+ * time, in a group of their own (`sequence.groupOrder`). A new test that bounds a duration
+ * belongs in `TIMING`.
  */
 import { defineConfig } from 'vitest/config';
 

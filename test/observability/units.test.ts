@@ -15,7 +15,6 @@ import { describe, expect, it } from 'vitest';
 import {
   AccessLog,
   type AccessRequest,
-  type AccessTls,
   createLogger,
   LineSink,
   roundMs,
@@ -111,16 +110,17 @@ describe('access log', () => {
       r.durationMs,
     );
   }
-  /** A request over TLS with these facts (the access line reads nothing else of it). */
-  function tlsRequest(tls: AccessTls): AccessRequest {
+  /** A `GET /` as the access line reads it, with these fields changed (`tls` for a TLS one). */
+  function accessRequest(fields: Partial<AccessRequest> = {}): AccessRequest {
     return {
       id: 'r',
       method: 'GET',
       path: '/',
       route: '/',
       remoteAddress: '1.2.3.4:5',
-      tls,
+      tls: null,
       get: () => undefined,
+      ...fields,
     };
   }
   const record: Record_ = {
@@ -304,7 +304,7 @@ describe('access log', () => {
       },
     ];
     for (const tls of tlsFacts) {
-      access.write(tlsRequest(tls), { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
+      access.write(accessRequest({ tls }), { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
     }
     await new Promise((resolve) => setImmediate(resolve));
     const got = lines.map((l) => (JSON.parse(l) as { tls: unknown }).tls);
@@ -318,6 +318,28 @@ describe('access log', () => {
         clientSubject: 'CN=al"ice, O=Ex',
       },
     ]);
+  });
+
+  it("into a LineSink: a quiet worker's queued line is built and written by the sink's delayed write alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
+    const file = join(dir, 'log');
+    const fd = openSync(file, 'w');
+    try {
+      const sink = new LineSink({ fd, flushOnExit: false, flushDelayMs: 40 });
+      const access = new AccessLog(createLogger({ level: 'info', base: {}, destination: sink }), 'on', 1);
+      const started = performance.now();
+      writeRecord(access, { ...record, reqId: 'quiet' });
+      await new Promise((resolve) => setImmediate(resolve));
+      // Turns later, nothing yet (unless the machine took the whole delay) …
+      if (performance.now() - started < 30) expect(readFileSync(file, 'utf8')).toBe('');
+      // … and once the delay is over, the line, with no flush, write or exit to trigger it.
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      const line = JSON.parse(readFileSync(file, 'utf8')) as { reqId: string; event: string };
+      expect(line).toMatchObject({ reqId: 'quiet', event: 'access' });
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('into a LineSink: builds the lines when the sink writes, at the end of a busy turn, before any other line, and at exit', async () => {
@@ -359,26 +381,19 @@ describe('access log', () => {
         ...Array.from({ length: 257 }, (_, i) => `b${i}`),
         ...Array.from({ length: 4096 }, (_, i) => `c${i}`),
       ]);
-      // Stamped with the time each was answered, never going back; the exit flush builds them.
+      // Stamped with the time each was answered: not back by under a millisecond (the clocks'
+      // jitter), back by seconds when the wall clock was set back; the exit flush builds them.
       const before = lines().length;
-      const req = {
-        id: 'old',
-        method: 'GET',
-        path: '/',
-        route: '/',
-        remoteAddress: '',
-        tls: null,
-        get: () => undefined,
-      };
+      const req = accessRequest({ id: 'old' });
       const res = { statusCode: 200, outcome: 'completed', bodyBytes: 0 };
       const answered = performance.now() - 5000;
       const wall = Date.now() - 5000;
       const fresh = new AccessLog(logger, 'on', 1);
       fresh.write(req, res, 0, 1, answered);
       // Under a millisecond earlier: the same time (no line goes back by the clocks' jitter).
-      fresh.write({ ...req, id: 'jitter' }, res, 0, 1, answered - 0.9);
+      fresh.write(accessRequest({ id: 'jitter' }), res, 0, 1, answered - 0.9);
       // Seconds earlier (a wall clock set back): its own time.
-      fresh.write({ ...req, id: 'older' }, res, 0, 1, answered - 3000);
+      fresh.write(accessRequest({ id: 'older' }), res, 0, 1, answered - 3000);
       sink.flushSync();
       const [old, jitter, older] = lines().slice(before);
       expect(old?.reqId).toBe('old');
@@ -418,7 +433,7 @@ describe('access log', () => {
         const read = fact(value);
         Object.defineProperty(tls, name, { get: () => (kept[name] ??= read()) });
       }
-      access.write(tlsRequest(tls), { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
+      access.write(accessRequest({ tls }), { statusCode: 200, outcome: 'completed', bodyBytes: 2 }, 0, 1);
       socketGone = true;
       sink.flushSync();
       const line = JSON.parse(readFileSync(file, 'utf8')) as { tls: unknown };
