@@ -9,7 +9,7 @@
  * import a test runner (load/ scripts use it too).
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -125,16 +125,27 @@ export class Cluster {
     return this.lines.filter((line) => line.event === event && where(line));
   }
 
-  /** Resolves with the `count`-th line (from the start of the log) matching, or rejects at the timeout. */
+  /**
+   * Resolves with the `count`-th line (from the start of the log) matching, or rejects at the
+   * timeout, or with `failOn`'s error as soon as a line makes it return one.
+   */
   async waitFor(
     event: string,
     where: (line: LogLine) => boolean = () => true,
-    { count = 1, timeoutMs = 10_000 } = {},
+    {
+      count = 1,
+      timeoutMs = 10_000,
+      failOn,
+    }: { count?: number; timeoutMs?: number; failOn?: (line: LogLine) => Error | null } = {},
   ): Promise<LogLine> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events(event, where);
       if (found.length >= count) return found[count - 1] as LogLine;
+      for (const line of failOn === undefined ? [] : this.lines) {
+        const error = failOn?.(line) ?? null;
+        if (error !== null) throw error;
+      }
       const left = deadline - Date.now();
       if (left <= 0 || this.exitCode !== null || this.exitSignal !== null) {
         throw new Error(`no ${count}× "${event}" within ${timeoutMs} ms; log:\n${this.dump()}`);
@@ -207,7 +218,7 @@ export async function launchCluster(
   cluster.scratch.push(scratch);
   if (ready > 0) {
     try {
-      await cluster.waitFor('ready', () => true, { count: ready, timeoutMs });
+      await cluster.waitFor('ready', () => true, { count: ready, timeoutMs, failOn: portTaken(port) });
     } catch (error) {
       await cluster.destroy();
       throw error;
@@ -216,22 +227,60 @@ export async function launchCluster(
   return cluster;
 }
 
-/** Starts a cluster on a free port and waits for its workers to be ready. */
-export async function startCluster(options: StartOptions = {}): Promise<Cluster> {
-  const port = await freePort();
-  const env: Record<string, string> = {
-    SAMOVAR_HOST: '127.0.0.1',
-    SAMOVAR_PORT: String(port),
-    SAMOVAR_WORKERS: '2',
-    // Tests run in parallel: a free metrics port each, and no access lines unless a test wants them.
-    SAMOVAR_METRICS_PORT: '0',
-    SAMOVAR_LOG_ACCESS: 'off',
-    ...options.env,
+/**
+ * The port `freePort()` handed out was free when it checked, and taken by the time the cluster
+ * bound it (seen once in CI, holder unknown: every worker failed `bind EADDRINUSE` until the
+ * 15 s timeout). Carries what held it then, from `ss`, for the next one who meets it.
+ */
+export class PortTakenError extends Error {}
+
+/** `failOn` for a launch on `port`: a worker that could not bind it. */
+function portTaken(port: number): (line: LogLine) => Error | null {
+  const mark = `EADDRINUSE 127.0.0.1:${port}`;
+  return (line) => {
+    if (line.event !== 'error' || !String(line.error).includes(mark)) return null;
+    const ss = spawnSync('ss', ['-Htanp', `sport = :${port}`], { encoding: 'utf8' });
+    const holder = ss.status === 0 ? ss.stdout.trim() || '(no socket on it any more)' : '(ss failed)';
+    return new PortTakenError(`port ${port} was taken after freePort() checked it; held by:\n${holder}`);
   };
-  for (const name of options.unset ?? []) delete env[name];
-  const argv = [process.execPath, options.entry ?? MAIN, ...(options.args ?? [])];
-  const ready = options.ready ?? Number(env.SAMOVAR_WORKERS ?? 2);
-  return launchCluster(argv, env, port, { ready, timeoutMs: 15_000 });
+}
+
+/**
+ * `launch` on a port from `pick` (`freePort()`), and again on another (three tries in all) when the port
+ * was taken in between (PortTakenError, said on stderr with its holder): no harness can close the
+ * gap between checking a port and another process binding it, only make missing it cost a retry.
+ */
+export async function onFreePort(
+  launch: (port: number) => Promise<Cluster>,
+  pick: () => Promise<number> = freePort,
+): Promise<Cluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(await pick());
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+      process.stderr.write(`harness: ${error.message}\nharness: starting again on another port\n`);
+    }
+  }
+}
+
+/** Starts a cluster on a free port and waits for its workers to be ready. */
+export function startCluster(options: StartOptions = {}): Promise<Cluster> {
+  return onFreePort((port) => {
+    const env: Record<string, string> = {
+      SAMOVAR_HOST: '127.0.0.1',
+      SAMOVAR_PORT: String(port),
+      SAMOVAR_WORKERS: '2',
+      // Tests run in parallel: a free metrics port each, and no access lines unless a test wants them.
+      SAMOVAR_METRICS_PORT: '0',
+      SAMOVAR_LOG_ACCESS: 'off',
+      ...options.env,
+    };
+    for (const name of options.unset ?? []) delete env[name];
+    const argv = [process.execPath, options.entry ?? MAIN, ...(options.args ?? [])];
+    const ready = options.ready ?? Number(env.SAMOVAR_WORKERS ?? 2);
+    return launchCluster(argv, env, port, { ready, timeoutMs: 15_000 });
+  });
 }
 
 export interface Answer {

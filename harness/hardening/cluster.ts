@@ -7,7 +7,7 @@
  * Must not: change the limits of the calling process.
  */
 
-import { freePort, launchCluster } from '../cluster.ts';
+import { launchCluster, onFreePort } from '../cluster.ts';
 import type { Cluster } from '../cluster.ts';
 
 export const FIXTURE_ENTRY = 'harness/hardening/entry.ts';
@@ -29,17 +29,18 @@ export const BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
   SAMOVAR_STATIC_ROOT: '',
 });
 
-export async function startHardeningCluster(options: HardeningClusterOptions = {}): Promise<Cluster> {
-  const port = await freePort();
-  const env: Record<string, string> = { ...BASE_ENV, SAMOVAR_PORT: String(port), ...options.env };
-  const entry = options.entry ?? FIXTURE_ENTRY;
-  const argv =
-    options.maxFiles === undefined
-      ? [process.execPath, entry]
-      : ['bash', '-c', `ulimit -n ${options.maxFiles} && exec "$0" "$@"`, process.execPath, entry];
-  return launchCluster(argv, env, port, {
-    ready: Number(env.SAMOVAR_WORKERS),
-    timeoutMs: options.readyTimeoutMs ?? 20_000,
+export function startHardeningCluster(options: HardeningClusterOptions = {}): Promise<Cluster> {
+  return onFreePort((port) => {
+    const env: Record<string, string> = { ...BASE_ENV, SAMOVAR_PORT: String(port), ...options.env };
+    const entry = options.entry ?? FIXTURE_ENTRY;
+    const argv =
+      options.maxFiles === undefined
+        ? [process.execPath, entry]
+        : ['bash', '-c', `ulimit -n ${options.maxFiles} && exec "$0" "$@"`, process.execPath, entry];
+    return launchCluster(argv, env, port, {
+      ready: Number(env.SAMOVAR_WORKERS),
+      timeoutMs: options.readyTimeoutMs ?? 20_000,
+    });
   });
 }
 
