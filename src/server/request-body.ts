@@ -65,6 +65,8 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
   private behind = false;
   private started = false;
   private waiter: Waiter | null = null;
+  /** `bytes()` reading from the first piece: each piece goes straight into its result. */
+  private gathering: Gathering | null = null;
   private error: Error | null = null;
   private readonly owner: BodyOwner | null;
   /** The declared Content-Length, or -1 (chunked: unknown until the end). */
@@ -106,6 +108,14 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
       return true;
     }
     if (this.state !== BodyState.OPEN) return true;
+    const g = this.gathering;
+    if (g !== null) {
+      if (!g.add(buf, start, end, transient)) {
+        this.gathering = null;
+        g.reject(tooLarge());
+      }
+      return true;
+    }
     const w = this.waiter;
     if (w !== null) {
       this.waiter = null;
@@ -172,6 +182,11 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
   end(): void {
     if (this.state === BodyState.OPEN) this.state = BodyState.ENDED;
     else if (this.state === BodyState.DISCARDING) this.state = BodyState.ENDED;
+    const g = this.gathering;
+    if (g !== null) {
+      this.gathering = null;
+      g.resolve(g.result());
+    }
     const w = this.waiter;
     if (w !== null && this.buffered === 0) {
       this.waiter = null;
@@ -185,6 +200,8 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     this.state = BodyState.FAILED;
     this.error = error;
     this.dropHeld();
+    this.gathering?.reject(error);
+    this.gathering = null;
     const w = this.waiter;
     if (w !== null) {
       this.waiter = null;
@@ -197,10 +214,12 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     if (this.state !== BodyState.OPEN) return;
     this.state = BodyState.DISCARDING;
     this.dropHeld();
+    this.gathering?.reject(new Error(DISCARDED));
+    this.gathering = null;
     const w = this.waiter;
     if (w !== null) {
       this.waiter = null;
-      w.reject(new Error('request body discarded: the response was already sent'));
+      w.reject(new Error(DISCARDED));
     }
     if (this.behind) {
       this.behind = false;
@@ -237,9 +256,9 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     if (this.state === BodyState.FAILED)
       return Promise.reject(this.error ?? new Error('request body failed'));
     if (this.state === BodyState.DISCARDING) {
-      return Promise.reject(new Error('request body discarded: the response was already sent'));
+      return Promise.reject(new Error(DISCARDED));
     }
-    if (this.waiter !== null) return Promise.reject(new Error('request body is already being read'));
+    if (this.waiter !== null || this.gathering !== null) return Promise.reject(new Error(READ_TWICE));
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
     });
@@ -250,34 +269,50 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     return Promise.resolve(DONE);
   }
 
-  /** The whole body; a 413 HttpError beyond `limit` bytes (checked before reading when declared). */
-  async bytes(limit = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
-    const declared = this.declaredLength;
-    if (declared > limit) throw new HttpError(413, 'Request body too large');
-    // A body in one piece is handed out as it is; past that, one allocation of the declared
-    // size or one that doubles: never a list of the pieces.
-    let first: Buffer | null = null;
-    let out: Buffer | null = null;
-    let total = 0;
-    for await (const chunk of this) {
-      const end = total + chunk.length;
-      if (end > limit) throw new HttpError(413, 'Request body too large');
-      if (first === null && out === null) first = chunk;
-      else {
-        if (out === null || end > out.length) {
-          const size = declared >= end ? declared : Math.max(end, GATHER_START_BYTES, (out?.length ?? 0) * 2);
-          const grown = Buffer.allocUnsafe(Math.min(size, limit));
-          const held = out ?? first;
-          if (held !== null) held.copy(grown, 0, 0, total);
-          out = grown;
-          first = null;
-        }
-        chunk.copy(out, total);
+  /**
+   * The whole body; a 413 HttpError beyond `limit` bytes (checked before reading when declared).
+   * Read from its start, it costs one promise: the pieces go into the result as they arrive (a
+   * body in one piece is handed out as it is), and it resolves when the last one has. Otherwise
+   * (the handler iterated first, or the body arrived while it was busy) the pieces left are
+   * collected, synchronously when they are all here.
+   */
+  bytes(limit = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+    if (this.declaredLength > limit) return Promise.reject(tooLarge());
+    if (!this.started && this.waiter === null) {
+      if (this.state === BodyState.OPEN && this.buffered === 0) {
+        this.started = true;
+        this.owner?.bodyWanted();
+        // bodyWanted may write `100 Continue`; nothing it does pushes body bytes synchronously.
+        return new Promise((resolve, reject) => {
+          this.gathering = new Gathering(this.declaredLength, limit, resolve, reject);
+        });
       }
-      total = end;
+      if (this.state === BodyState.ENDED) {
+        this.started = true;
+        const g = new Gathering(this.declaredLength, limit);
+        let fits = true;
+        for (let chunk = this.take(); chunk !== undefined && fits; chunk = this.take()) {
+          this.buffered -= chunk.length;
+          fits = g.add(chunk, 0, chunk.length, false);
+        }
+        if (this.behind) {
+          // The connection paused for this body: it reads the next request now.
+          this.behind = false;
+          this.owner?.bodyDrained();
+        }
+        return fits ? Promise.resolve(g.result()) : Promise.reject(tooLarge());
+      }
     }
-    if (out !== null) return total === out.length ? out : out.subarray(0, total);
-    return first ?? EMPTY;
+    return this.collect(limit);
+  }
+
+  /** `bytes()` through the iterator, for a body partly read or still arriving. */
+  private async collect(limit: number): Promise<Buffer> {
+    const g = new Gathering(this.declaredLength, limit);
+    for await (const chunk of this) {
+      if (!g.add(chunk, 0, chunk.length, false)) throw tooLarge();
+    }
+    return g.result();
   }
 
   /** The whole body decoded as UTF-8. */
@@ -295,6 +330,73 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     }
   }
 }
+
+const DISCARDED = 'request body discarded: the response was already sent';
+const READ_TWICE = 'request body is already being read';
+
+function tooLarge(): HttpError {
+  return new HttpError(413, 'Request body too large');
+}
+
+/**
+ * A body collected whole: the first piece kept as it is, later ones copied into one allocation
+ * of the declared size, or one that doubles (never a list of the pieces). `add` is false once the
+ * total would pass the limit (nothing is added then).
+ */
+class Gathering {
+  private first: Buffer | null = null;
+  private out: Buffer | null = null;
+  private total = 0;
+  private readonly declared: number;
+  private readonly limit: number;
+  /** The promise `bytes()` returned, when the body is gathered as it arrives. */
+  readonly resolve: (body: Buffer) => void;
+  readonly reject: (error: unknown) => void;
+
+  constructor(
+    declared: number,
+    limit: number,
+    resolve: (body: Buffer) => void = noop,
+    reject: (error: unknown) => void = noop,
+  ) {
+    this.declared = declared;
+    this.limit = limit;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** Adds `buf[start, end)`; `transient`: `buf` is reused by the next read, so it is copied. */
+  add(buf: Buffer, start: number, end: number, transient: boolean): boolean {
+    const total = this.total;
+    const next = total + end - start;
+    if (next > this.limit) return false;
+    if (this.first === null && this.out === null) {
+      this.first = transient ? copyOf(buf, start, end) : buf.subarray(start, end);
+    } else {
+      let out = this.out;
+      if (out === null || next > out.length) {
+        const size =
+          this.declared >= next ? this.declared : Math.max(next, GATHER_START_BYTES, (out?.length ?? 0) * 2);
+        const grown = Buffer.allocUnsafe(Math.min(size, this.limit));
+        const held = out ?? this.first;
+        if (held !== null) held.copy(grown, 0, 0, total);
+        out = this.out = grown;
+        this.first = null;
+      }
+      buf.copy(out, total, start, end);
+    }
+    this.total = next;
+    return true;
+  }
+
+  result(): Buffer {
+    const out = this.out;
+    if (out !== null) return this.total === out.length ? out : out.subarray(0, this.total);
+    return this.first ?? EMPTY;
+  }
+}
+
+function noop(): void {}
 
 /** `buf[start, end)` in memory of its own (a small one a slice of Node's pool, never reused while held). */
 function copyOf(buf: Buffer, start: number, end: number): Buffer {

@@ -112,3 +112,79 @@ describe('IncomingBody', () => {
     expect((await none.bytes()).length).toBe(0);
   });
 });
+
+/**
+ * `bytes()` called before the body arrives (a handler's first act, the usual case): the pieces go
+ * straight into the result as they are pushed, and one promise settles at the end.
+ */
+describe('IncomingBody.bytes() from the start', () => {
+  it.each([1, 2, 3, 4])(
+    'gathers every byte in order, reads reused by the next one copied (seed %i)',
+    async (seed) => {
+      const { whole, parts } = pieces(seed, 100_000, seed % 2 === 0 ? 16 : 30_000);
+      const body = new IncomingBody(owner, seed % 3 === 0 ? whole.length : -1);
+      const got = body.bytes();
+      const shared = Buffer.alloc(64 * 1024);
+      parts.forEach((part, i) => {
+        if ((i + seed) % 2 === 0) body.push(part);
+        else {
+          // The shared read buffer: overwritten by the next read as soon as push returns.
+          part.copy(shared, 7);
+          body.pushRange(shared, 7, 7 + part.length, true);
+          shared.fill(0xee);
+        }
+      });
+      body.end();
+      expect((await got).equals(whole)).toBe(true);
+    },
+  );
+
+  it('tells the owner the body is wanted, and hands out a body of one piece as it is', async () => {
+    let wanted = 0;
+    const body = new IncomingBody({ bodyWanted: () => wanted++, bodyDrained() {} }, 5);
+    const got = body.bytes();
+    expect(wanted).toBe(1);
+    expect(body.wanted).toBe(true);
+    const piece = Buffer.alloc(5, 'h');
+    body.push(piece);
+    body.end();
+    expect((await got).buffer).toBe(piece.buffer);
+  });
+
+  it('rejects with 413 at the piece past the limit of an undeclared body, and drops the rest', async () => {
+    const body = new IncomingBody(owner, -1);
+    const got = body.bytes(10);
+    body.push(Buffer.from('0123456'));
+    expect(body.push(Buffer.from('789ab'))).toBe(true);
+    await expect(got).rejects.toMatchObject({ status: 413 });
+    body.push(Buffer.from('more'));
+    body.end();
+    expect(body.received).toBe(16);
+  });
+
+  it('rejects with the failure, or the discard, that ends the body early; a second reader is refused', async () => {
+    const failing = new IncomingBody(owner, 100);
+    const failed = failing.bytes();
+    await expect(failing.next()).rejects.toThrow('already being read');
+    failing.push(Buffer.from('part'));
+    failing.fail(new Error('client gone'));
+    await expect(failed).rejects.toThrow('client gone');
+
+    const discarded = new IncomingBody(owner, 100);
+    const dropped = discarded.bytes();
+    discarded.push(Buffer.from('part'));
+    discarded.discard();
+    await expect(dropped).rejects.toThrow('discarded');
+  });
+
+  it('collects a body that arrived whole while the handler was busy, and lets a paused connection read on', async () => {
+    let drained = 0;
+    const body = new IncomingBody({ bodyWanted() {}, bodyDrained: () => drained++ }, -1);
+    const { whole, parts } = pieces(11, 200_000, 20_000);
+    const goOn = parts.map((part) => body.push(part));
+    body.end();
+    expect(goOn).toContain(false); // past the high-water mark: the connection paused
+    expect((await body.bytes()).equals(whole)).toBe(true);
+    expect(drained).toBe(1);
+  });
+});
