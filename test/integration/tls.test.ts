@@ -367,6 +367,40 @@ describe('HTTPS on the engine', () => {
     expect(await closes(Buffer.from('DELETE /x HTTP/1.1\r\n\r\n'))).toMatch(/^HTTP\/1\.1 400 /);
   });
 
+  it('closes the gate while garbage and plain HTTP pour in, and opens it again once they stop', async () => {
+    // A bound of 8: the gate closes above 2 connections mid-handshake, or above 2 refused lately.
+    const s = await startTls(facts, { maxHandshakes: 8, handshakeTimeoutMs: 5000 });
+    const partial = (await clientHello()).subarray(0, 20);
+    const refused = (bytes: Buffer): Promise<void> =>
+      new Promise((resolve) => {
+        // Written without a FIN: the server closes it when it has refused it.
+        const socket = net.connect(s.port, '127.0.0.1', () => socket.write(bytes));
+        socket.on('error', () => {});
+        socket.resume().on('close', () => resolve());
+      });
+    const waiting = async (): Promise<number | undefined> => {
+      const socket = await stall(s.port, partial);
+      socket.on('error', () => {});
+      await waitUntil(() => s.server.tls?.stats.inProgress === 1, 2000, 'one handshake under way');
+      const handshaking = s.server.tls?.handshaking;
+      socket.destroy();
+      await waitUntil(() => s.server.tls?.stats.inProgress === 0, 2000, 'the handshake to end');
+      return handshaking;
+    };
+    // At ease a connection goes to node:tls at once, its first record whole or not.
+    expect(await waiting()).toBe(1);
+    await refused(Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZ'));
+    await refused(Buffer.alloc(512, 0xa5));
+    await refused(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await waitUntil(() => s.server.tls?.stats.failed.protocol === 3, 2000, 'three refused');
+    // Three refused: the next one waits at the gate for its first record, holding no TLS socket.
+    expect(await waiting()).toBe(0);
+    expect(bodyOf(await get(s.port)).scheme).toBe('https');
+    // Two quiet windows (1 s each) later, the gate is open again.
+    await sleep(2_100);
+    expect(await waiting()).toBe(1);
+  });
+
   it('renews the certificate in place: new handshakes see the new serial, an open keep-alive connection goes on', async () => {
     const s = await startTls((_req, res) => res.send('ok'));
     const kept = await connect(s.port);
