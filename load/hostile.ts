@@ -27,7 +27,10 @@
  *   handshakes, 100 half-ClientHellos reopened when closed, garbage and plain HTTP; three rounds
  *   of both. Reports each round's p99 alone and under attack and their ratio (goal: within 2×).
  *   `--attacker-cpu N` pins the attacker to core N (`taskset -c 1 npm run hostile -- --only tls
- *   --attacker-cpu 0` keeps it off the server's and the clients' core).
+ *   --attacker-cpu 0` keeps it off the server's and the clients' core); `--clients-cpu N` runs
+ *   the measuring clients as their own process on core N (the attacker niced to 19 when it
+ *   shares that core), so that the server shares its core with nothing; `--attack "garbage=2
+ *   plain=2"` picks the attacker's kinds (harness/tls/hostile.ts; default: all four above).
  * `--only slow|body|pieces|deadline|pace|stall|scrape|tls` runs one; `--tricklers N --non-readers N --seconds S`
  * scale the first.
  * Must not: run inside `npm test` (test/hardening/ has the scaled-down versions).
@@ -451,12 +454,45 @@ async function scrapeScenario(): Promise<object> {
   }
 }
 
-async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
+/** What harness/tls/hostile.ts runs in the `tls` scenario unless `--attack` says otherwise. */
+const DEFAULT_TLS_ATTACK = 'flood=2 slow=100 garbage=2 plain=2';
+
+/** `harness/tls/paced-run.ts` in its own process pinned to `cpu`: the paced clients' latencies. */
+async function pacedElsewhere(
+  cpu: string,
+  port: number,
+  ms: number,
+  caFile: string,
+): Promise<{ lat: number[]; failed: number }> {
+  const argv = [
+    'taskset',
+    '-c',
+    cpu,
+    process.execPath,
+    'harness/tls/paced-run.ts',
+    String(port),
+    String(ms),
+    caFile,
+  ];
+  const child = spawn(argv[0] as string, argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`paced clients exited with ${String(code)}`);
+  return JSON.parse(out) as { lat: number[]; failed: number };
+}
+
+async function tlsScenario(
+  attackerCpu: string | undefined,
+  clientsCpu: string | undefined,
+  attack = DEFAULT_TLS_ATTACK,
+): Promise<object> {
   const dir = mkdtempSync(join(tmpdir(), 'samovar-hostile-tls-'));
   const ca = await makeCa();
   const pem = await issue(ca);
   writeFileSync(join(dir, 'server.crt'), pem.cert);
   writeFileSync(join(dir, 'server.key'), pem.key);
+  writeFileSync(join(dir, 'ca.crt'), ca.cert);
   const cluster = await startCluster({
     env: {
       SAMOVAR_WORKERS: '1',
@@ -465,24 +501,30 @@ async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
     },
   });
   const agent = new Agent({ connections: 4, connect: { ca: ca.cert, servername: 'localhost' } });
+  // `--clients-cpu N`: the measuring clients in a process of their own on core N, so what they
+  // measure is the server's latency, not their own share of the server's core.
+  const paced = (ms: number): Promise<{ lat: number[]; failed: number }> =>
+    clientsCpu === undefined
+      ? pacedHttps(cluster.port, agent, ms)
+      : pacedElsewhere(clientsCpu, cluster.port, ms, join(dir, 'ca.crt'));
   const rounds: object[] = [];
   try {
-    await pacedHttps(cluster.port, agent, 2000); // warm-up
+    await paced(2000); // warm-up
     for (let round = 1; round <= 3; round++) {
-      const alone = await pacedHttps(cluster.port, agent, 10_000);
+      const alone = await paced(10_000);
       const argv = [
         process.execPath,
         'harness/tls/hostile.ts',
         String(cluster.port),
         '12',
-        'flood=2',
-        'slow=100',
-        'garbage=2',
-        'plain=2',
+        ...attack.split(/\s+/).filter((kind) => kind !== ''),
       ];
       // `--attacker-cpu N`: the attacker on a core of its own (taskset), the rest left to the
       // server and the measuring clients (run the script itself under `taskset -c` for those).
-      const pinned = attackerCpu === undefined ? argv : ['taskset', '-c', attackerCpu, ...argv];
+      // Sharing the clients' core, it runs at the lowest priority: the clients then wait for the
+      // server, not for the attacker's own CPU.
+      const niced = attackerCpu !== undefined && attackerCpu === clientsCpu ? ['nice', '-n', '19'] : [];
+      const pinned = attackerCpu === undefined ? argv : ['taskset', '-c', attackerCpu, ...niced, ...argv];
       const attacker = spawn(pinned[0] as string, pinned.slice(1), {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -491,7 +533,7 @@ async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
       attacker.stdout.on('data', (d: Buffer) => (report += d.toString()));
       const ended = new Promise((resolve) => attacker.on('close', resolve));
       await sleep(1000);
-      const hostile = await pacedHttps(cluster.port, agent, 10_000);
+      const hostile = await paced(10_000);
       await ended;
       const p99Alone = percentile(alone.lat, 99);
       const p99Hostile = percentile(hostile.lat, 99);
@@ -515,7 +557,13 @@ async function tlsScenario(attackerCpu: string | undefined): Promise<object> {
       process.stderr.write(`${JSON.stringify(line)}\n`);
       rounds.push(line);
     }
-    return { attackerCpu: attackerCpu ?? 'unpinned', rounds, unplannedExits: unplannedExits(cluster) };
+    return {
+      attack,
+      attackerCpu: attackerCpu ?? 'unpinned',
+      clientsCpu: clientsCpu ?? "the script's own",
+      rounds,
+      unplannedExits: unplannedExits(cluster),
+    };
   } finally {
     await agent.close();
     await cluster.destroy();
@@ -531,6 +579,8 @@ async function main(): Promise<void> {
       'non-readers': { type: 'string' },
       seconds: { type: 'string' },
       'attacker-cpu': { type: 'string' },
+      'clients-cpu': { type: 'string' },
+      attack: { type: 'string' },
     },
   });
   const only = values.only;
@@ -553,7 +603,7 @@ async function main(): Promise<void> {
     ['pace', pace],
     ['stall', stallScenario],
     ['scrape', scrapeScenario],
-    ['tls', () => tlsScenario(values['attacker-cpu'])],
+    ['tls', () => tlsScenario(values['attacker-cpu'], values['clients-cpu'], values.attack)],
   ] as const) {
     if (only !== undefined && only !== name) continue;
     out[name] = await run();
