@@ -87,9 +87,9 @@ const GATE_SHARE = 4;
 /**
  * The gate also closes while more than that many connections (`maxHandshakes / GATE_SHARE`)
  * were refused as garbage or plain HTTP in this window and the one before: the gate refuses
- * them with no TLS socket built, so a flood of them costs the worker less there (10.7k refused a
- * second instead of 7.9k from the same attacker, normal clients' p99 6.6 against 8.6 ms;
- * docs/tls.md). It reopens once a window or two pass quietly.
+ * them with no TLS socket built, so a flood of them costs the worker less there (it refused
+ * 9.5–11.3k a second instead of 7.7–9.5k, and normal clients' p99 under the flood was 2.1–4.0
+ * against 7.7–10.3 ms; docs/tls.md). It reopens once a window or two pass quietly.
  */
 const FAILURE_WINDOW_MS = 1_000;
 /** The bytes a raw connection sent before it was handed to `node:tls` (first-record.ts). */
