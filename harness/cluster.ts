@@ -246,9 +246,10 @@ function portTaken(port: number): (line: LogLine) => Error | null {
 }
 
 /**
- * `launch` on a port from `pick` (`freePort()`), and again on another (three tries in all) when the port
- * was taken in between (PortTakenError, said on stderr with its holder): no harness can close the
- * gap between checking a port and another process binding it, only make missing it cost a retry.
+ * `launch` on a port from `pick` (`freePort()`), and again on another (three tries in all) when
+ * the port was taken in between (PortTakenError, said on stderr with its holder): no harness can
+ * close the gap between checking a port and another process binding it, only make missing it
+ * cost a retry.
  */
 export async function onFreePort(
   launch: (port: number) => Promise<Cluster>,

@@ -281,11 +281,12 @@ export class IncomingBody implements RequestBody, AsyncIterator<Buffer> {
     if (!this.started && this.waiter === null) {
       if (this.state === BodyState.OPEN && this.buffered === 0) {
         this.started = true;
-        this.owner?.bodyWanted();
-        // bodyWanted may write `100 Continue`; nothing it does pushes body bytes synchronously.
-        return new Promise((resolve, reject) => {
+        const whole = new Promise<Buffer>((resolve, reject) => {
           this.gathering = new Gathering(this.declaredLength, limit, resolve, reject);
         });
+        // Gathering before the owner hears (it may write `100 Continue` and read on).
+        this.owner?.bodyWanted();
+        return whole;
       }
       if (this.state === BodyState.ENDED) {
         this.started = true;

@@ -9,8 +9,8 @@
  * signature each): so a handshake has a deadline (`handshakeTimeoutMs`, from accept, never
  * reset, unlike Node's idle-style `handshakeTimeout`: a client dripping a byte a second cannot
  * keep one open).
- * Under pressure (many connections mid-handshake, `GATE_SHARE`, or many refused as garbage or
- * plain HTTP in the last second or two, `FAILURE_WINDOW_MS`), a connection is handed to
+ * Under pressure (many connections mid-handshake, `GATE_SHARE`, or many protocol errors such as
+ * garbage or plain HTTP in the last second or two, `FAILURE_WINDOW_MS`), a connection is handed to
  * `node:tls` only once its first TLS record is in whole (tls/first-record.ts): plain HTTP sent to
  * the TLS port gets a plain `400` and a close (as nginx does), garbage a close, and a client that
  * stalls mid-record holds a plain socket, not a TLS one — never a hang, and cheap to refuse at
@@ -86,8 +86,9 @@ const PENDING = Symbol('samovar.tls.pending');
 const GATE_SHARE = 4;
 /**
  * The gate also closes while more than that many connections (`maxHandshakes / GATE_SHARE`)
- * were refused as garbage or plain HTTP in this window and the one before: the gate refuses
- * them with no TLS socket built, so a flood of them costs the worker less there (it refused
+ * failed with a protocol error (garbage, plain HTTP, a version or cipher this server does not
+ * speak: counted `protocol`) in this window and the one before: the gate refuses garbage and
+ * plain HTTP with no TLS socket built, so a flood of them costs the worker less there (it refused
  * 9.5–11.3k a second instead of 7.7–9.5k, and normal clients' p99 under the flood was 2.1–4.0
  * against 7.7–10.3 ms; docs/tls.md). It reopens once a window or two pass quietly.
  */
@@ -122,7 +123,7 @@ export class TlsListener {
   private readonly inTls = new Set<RawSocket>();
   /** Connections mid-handshake beyond which newcomers wait at the first-record gate. */
   private readonly gateAbove: number;
-  /** Connections refused as garbage or plain HTTP in this failure window, and in the one before. */
+  /** Handshakes failed with a protocol error in this failure window, and in the one before. */
   private refusedNow = 0;
   private refusedBefore = 0;
   private windowStart = 0;
@@ -306,7 +307,7 @@ export class TlsListener {
     this.host.handshakeEnded(kind);
   }
 
-  /** Whether garbage or plain HTTP came often enough of late to send newcomers through the gate. */
+  /** Whether protocol errors came often enough of late to send newcomers through the gate. */
   private flooded(): boolean {
     // The clock is read only when the counts could say yes.
     if (this.refusedNow + this.refusedBefore <= this.gateAbove) return false;
