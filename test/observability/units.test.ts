@@ -32,6 +32,19 @@ import {
 } from '../../src/metrics/index.ts';
 import { parseExposition, sum } from './support.ts';
 
+/** A temporary log file for `fn` (its descriptor and path), closed and removed afterwards. */
+async function withLogFile(fn: (fd: number, file: string) => void | Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
+  const file = join(dir, 'log');
+  const fd = openSync(file, 'w');
+  try {
+    await fn(fd, file);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('request ids', () => {
   it.each([
     ['abc-123', true],
@@ -212,11 +225,8 @@ describe('access log', () => {
     });
   });
 
-  it("builds lines in the sink's own buffer: in order with pino's lines, every field exact", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
-    const file = join(dir, 'log');
-    const fd = openSync(file, 'w');
-    try {
+  it("builds lines in the sink's own buffer: in order with pino's lines, every field exact", async () => {
+    await withLogFile((fd, file) => {
       const sink = new LineSink({ fd, flushOnExit: false });
       const logger = createLogger({
         level: 'info',
@@ -277,10 +287,7 @@ describe('access log', () => {
         expect('userAgent' in line).toBe(want.userAgent !== undefined);
         expect(Math.abs((line.time as number) - Date.now())).toBeLessThan(60_000);
       });
-    } finally {
-      closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('writes the TLS facts as an object, and the subject only when a client certificate verified', async () => {
@@ -321,10 +328,7 @@ describe('access log', () => {
   });
 
   it("into a LineSink: a quiet worker's queued line is built and written by the sink's delayed write alone", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
-    const file = join(dir, 'log');
-    const fd = openSync(file, 'w');
-    try {
+    await withLogFile(async (fd, file) => {
       const sink = new LineSink({ fd, flushOnExit: false, flushDelayMs: 40 });
       const access = new AccessLog(createLogger({ level: 'info', base: {}, destination: sink }), 'on', 1);
       const started = performance.now();
@@ -336,17 +340,11 @@ describe('access log', () => {
       await new Promise((resolve) => setTimeout(resolve, 120));
       const line = JSON.parse(readFileSync(file, 'utf8')) as { reqId: string; event: string };
       expect(line).toMatchObject({ reqId: 'quiet', event: 'access' });
-    } finally {
-      closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('into a LineSink: builds the lines when the sink writes, at the end of a busy turn, before any other line, and at exit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
-    const file = join(dir, 'log');
-    const fd = openSync(file, 'w');
-    try {
+    await withLogFile(async (fd, file) => {
       // A worker's sink writes 20 ms after its first line; this one would wait a minute.
       const sink = new LineSink({ fd, flushOnExit: false, flushDelayMs: 60_000 });
       const logger = createLogger({ level: 'info', base: {}, destination: sink });
@@ -400,17 +398,11 @@ describe('access log', () => {
       expect(Math.abs((old?.time as number) - wall)).toBeLessThanOrEqual(2);
       expect(jitter?.time).toBe(old?.time);
       expect(older?.time).toBe((old?.time as number) - 3000);
-    } finally {
-      closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
-  it('into a LineSink: reads the TLS facts when the request is answered, not when its line is built', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'samovar-access-'));
-    const file = join(dir, 'log');
-    const fd = openSync(file, 'w');
-    try {
+  it('into a LineSink: reads the TLS facts when the request is answered, not when its line is built', async () => {
+    await withLogFile((fd, file) => {
       const sink = new LineSink({ fd, flushOnExit: false });
       const access = new AccessLog(createLogger({ level: 'info', base: {}, destination: sink }), 'on', 1);
       // TlsFacts reads each fact from its socket once and keeps it; a socket already destroyed
@@ -444,10 +436,7 @@ describe('access log', () => {
         resumed: false,
         clientSubject: 'CN=alice',
       });
-    } finally {
-      closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('follows the logger level and samples one in N', () => {
