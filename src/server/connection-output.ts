@@ -215,6 +215,11 @@ export abstract class ConnectionOutput implements ResponseHost {
     if (this.gatheredBytes + socket.writableLength >= socket.writableHighWaterMark) this.flushGathered();
   }
 
+  /** Whether answers wait in the gathered batch. */
+  protected get hasGathered(): boolean {
+    return this.gathered.length > 0;
+  }
+
   /** Writes what was gathered during the parse of one read: one chunk, one string, or corked. */
   protected flushGathered(): void {
     const g = this.gathered;

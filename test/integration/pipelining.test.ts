@@ -93,6 +93,37 @@ describe('pipelining', () => {
     expect(answer?.body.toString()).toBe('slow');
   });
 
+  it("writes the answers of one turn's reads together, once every read of the turn is parsed", async () => {
+    const events: string[] = [];
+    const h = new Router().get('/t/:name', (req, res) => {
+      events.push(`handler ${req.params.name}`);
+      res.send(`t${req.params.name}`);
+    });
+    const { port, server } = await startServer(h.handler());
+    const a = await RawClient.connect(port);
+    const b = await RawClient.connect(port);
+    a.write(get('/t/warm'));
+    b.write(get('/t/warm'));
+    await Promise.all([a.responses(1), b.responses(1)]);
+    for (const conn of server.registry.snapshot()) {
+      const socket = conn.socket;
+      const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+      socket.write = (chunk: unknown, ...rest: unknown[]) => {
+        events.push('write');
+        return write(chunk, ...rest);
+      };
+    }
+    events.length = 0;
+    // Both requests reach the kernel before the event loop polls again: one turn reads both.
+    a.write(get('/t/a'));
+    b.write(get('/t/b'));
+    const [ra, rb] = await Promise.all([a.responses(2), b.responses(2)]);
+    expect([ra?.[1]?.body.toString(), rb?.[1]?.body.toString()]).toEqual(['ta', 'tb']);
+    // Written right after each read, the first answer would leave before the second handler ran.
+    expect(events.slice(0, 2).sort()).toEqual(['handler a', 'handler b']);
+    expect(events.slice(2)).toEqual(['write', 'write']);
+  });
+
   it('answers every request of a deep batch sent before a half-close (RFC 9112 §9.6)', async () => {
     const h = new Router().get('/d/:i', async (req, res) => {
       await sleep(20);
