@@ -8,6 +8,7 @@
  * Must not: keep requests or responses past the call, or throw.
  */
 
+import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/index.ts';
 import { AccessLog } from '../log/index.ts';
 import type { Logger } from '../log/index.ts';

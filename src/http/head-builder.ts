@@ -52,8 +52,13 @@ export class HeadBuilder {
   /** Where in `head.headers` the first Host value and the Expect value are (-1: none). */
   private hostIndex = -1;
   private expectIndex = -1;
-  /** Field strings not decoded yet: `[index in headers, nameStart, nameEnd, valueStart, valueEnd]…`. */
+  /**
+   * Field strings not decoded yet: `[index in headers, nameStart, nameEnd, valueStart, valueEnd]…`
+   * in the first `deferredCount` slots. The array is reused, never truncated: `length = 0` is a
+   * runtime call (two a request, ~50 ns in a perf profile of keep-alive hello).
+   */
   private readonly deferred: number[] = [];
+  private deferredCount = 0;
   private deferring = false;
   private contentLength = NO_LENGTH;
   private transferEncoding = false;
@@ -82,7 +87,7 @@ export class HeadBuilder {
     this.hosts = 0;
     this.hostIndex = -1;
     this.expectIndex = -1;
-    this.deferred.length = 0;
+    this.deferredCount = 0;
     this.deferring = true;
     this.contentLength = NO_LENGTH;
     this.transferEncoding = false;
@@ -253,7 +258,14 @@ export class HeadBuilder {
     const index = headers.length;
     if (this.deferring) {
       headers.push(known ?? '', '');
-      this.deferred.push(index, nameStart, nameEnd, valueStart, end);
+      const d = this.deferred;
+      const n = this.deferredCount;
+      d[n] = index;
+      d[n + 1] = nameStart;
+      d[n + 2] = nameEnd;
+      d[n + 3] = valueStart;
+      d[n + 4] = end;
+      this.deferredCount = n + 5;
     } else {
       headers.push(known ?? latin1(buf, nameStart, nameEnd).toLowerCase(), latin1(buf, valueStart, end));
     }
@@ -286,18 +298,19 @@ export class HeadBuilder {
   materialize(buf: Buffer): void {
     this.deferring = false;
     const d = this.deferred;
-    if (d.length === 0) return;
+    const count = this.deferredCount;
+    if (count === 0) return;
+    this.deferredCount = 0;
     const base = d[1] as number;
-    const text = latin1(buf, base, d[d.length - 1] as number);
+    const text = latin1(buf, base, d[count - 1] as number);
     const headers = this.head.headers;
-    for (let k = 0; k < d.length; k += 5) {
+    for (let k = 0; k < count; k += 5) {
       const index = d[k] as number;
       if (headers[index] === '') {
         headers[index] = text.slice((d[k + 1] as number) - base, (d[k + 2] as number) - base).toLowerCase();
       }
       headers[index + 1] = text.slice((d[k + 3] as number) - base, (d[k + 4] as number) - base);
     }
-    d.length = 0;
   }
 
   /** The header section ended: Host, framing and persistence, or the error they earn. */

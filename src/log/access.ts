@@ -31,6 +31,7 @@
  * Must not: keep the request or response past the call, or throw.
  */
 
+import { performance } from 'node:perf_hooks';
 import { Buffer } from 'node:buffer';
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';

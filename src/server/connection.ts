@@ -16,6 +16,7 @@
  * Must not: parse bytes itself, encode heads (response.ts does), or know about the cluster.
  */
 
+import { performance } from 'node:perf_hooks';
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';

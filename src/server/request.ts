@@ -7,6 +7,7 @@
  * Must not: write to the socket or change the head the parser produced.
  */
 
+import { performance } from 'node:perf_hooks';
 import type { RequestHead } from '../http/request-head.ts';
 import type { Request, TlsInfo } from './api.ts';
 import { RequestAbortedError } from './http-error.ts';

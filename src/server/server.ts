@@ -12,6 +12,7 @@
  * configuration's, through options.ts).
  */
 
+import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
