@@ -370,6 +370,14 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
     this.state = next;
   }
 
+  /**
+   * Idle, and no answer waits for the turn's write: a connection that may be cut at once
+   * (evicted at the connection cap, closed to free descriptors) without losing an answer.
+   */
+  get idleAndWritten(): boolean {
+    return this.state === ConnState.IDLE && !this.hasGathered;
+  }
+
   /** After any event: become idle if nothing is in flight, and arm the one timer for what is next. */
   protected override settle(): void {
     if (

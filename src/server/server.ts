@@ -324,7 +324,7 @@ export class Server implements ConnectionContext, TlsHost {
     let idle: Connection | null = null;
     let unstarted: Connection | null = null;
     for (const conn of this.registry.snapshot()) {
-      if (conn.state === ConnState.IDLE && (idle === null || conn.openedAt < idle.openedAt)) idle = conn;
+      if (conn.idleAndWritten && (idle === null || conn.openedAt < idle.openedAt)) idle = conn;
       if (conn.state === ConnState.NEW && (unstarted === null || conn.openedAt < unstarted.openedAt))
         unstarted = conn;
     }
@@ -345,7 +345,7 @@ export class Server implements ConnectionContext, TlsHost {
     const pauseMs = this.acceptGuard.failed(code, now);
     if (pauseMs > 0) {
       for (const conn of this.registry.snapshot())
-        if (conn.state === ConnState.IDLE) conn.cut(CloseReason.IDLE_TIMEOUT);
+        if (conn.idleAndWritten) conn.cut(CloseReason.IDLE_TIMEOUT);
     }
     if (quiet) return;
     try {

@@ -124,6 +124,25 @@ describe('pipelining', () => {
     expect(events.slice(2)).toEqual(['write', 'write']);
   });
 
+  it('keeps a connection whose answer waits for the turn’s write out of eviction at the cap', async () => {
+    const h = new Router().get('/x', (_req, res) => res.send('x'));
+    const { port } = await startServer(h.handler(), {
+      connections: { maxConnections: 1, evictIdle: true },
+    });
+    const a = await RawClient.connect(port);
+    a.write(get('/x'));
+    await a.responses(1);
+    // A's request, then B's connection, reach the kernel before the loop polls again: in one turn
+    // A is read and answered (the answer waiting for the check phase), then B is accepted at the
+    // cap. Counted idle then, A would be evicted for B with its answer unwritten.
+    a.write(get('/x'));
+    const b = net.connect(port, '127.0.0.1');
+    b.on('error', () => undefined);
+    const rs = await a.responses(2);
+    expect(rs[1]?.body.toString()).toBe('x');
+    b.destroy();
+  });
+
   it('answers every request of a deep batch sent before a half-close (RFC 9112 §9.6)', async () => {
     const h = new Router().get('/d/:i', async (req, res) => {
       await sleep(20);
