@@ -181,10 +181,11 @@ export class Connection extends ConnectionOutput implements TimerOwner, Stateful
    * of a turn leave back to back. Written right after each read, every answer woke a client
    * that had gone back to waiting (a cross-CPU wake-up on loopback or behind a local proxy):
    * together they serve 3.5 % more keep-alive hellos with the access log off, 6 % with it on,
-   * 9 % more pipelined (side by side, docs/performance.md, session 11). Answers settled by promises in
-   * the same turn (a fetch app, an async handler) share the write as well; one that takes longer
-   * than the turn is written when it comes. Past the high-water mark the gathered answers are
-   * written at once (`ConnectionOutput.write`), and closing writes them before the FIN.
+   * 9 % more pipelined (side by side, docs/performance.md, session 11). Answers settled by
+   * promises in the same turn (a fetch app, an async handler) share the write as well; one that
+   * takes longer than the turn is written when it comes. Past the high-water mark the gathered
+   * answers are written at once (`ConnectionOutput.write`), and closing writes them before the
+   * FIN; a connection whose answers wait is not cut as idle (`idleAndWritten`).
    */
   private pumpGathered(): void {
     this.gathering = true;
