@@ -671,29 +671,21 @@ function unanswered(res: ServerResponse): boolean {
   return res.phase !== Phase.DONE;
 }
 
-/**
- * Connections whose answers wait for this turn's check phase (`pumpGathered`), and the array
- * the last batch used (swapped, so that a connection deferred while a batch is written goes to
- * the next turn's).
- */
-let flushQueue: Connection[] = [];
-let flushSpare: Connection[] = [];
+/** Connections whose answers wait for this turn's check phase (`pumpGathered`). */
+const flushQueue: Connection[] = [];
 
 function deferFlush(conn: Connection): void {
   if (flushQueue.push(conn) === 1) setImmediate(flushAll);
 }
 
 function flushAll(): void {
-  const batch = flushQueue;
-  flushQueue = flushSpare;
-  flushSpare = batch;
   let i = 0;
   try {
-    for (; i < batch.length; i++) (batch[i] as Connection).flushDeferred();
+    for (; i < flushQueue.length; i++) (flushQueue[i] as Connection).flushDeferred();
   } finally {
     // Only a bug throws here; the connections after it must not be left waiting for ever.
-    for (let j = i + 1; j < batch.length; j++) deferFlush(batch[j] as Connection);
-    batch.length = 0;
+    flushQueue.splice(0, i + 1);
+    if (flushQueue.length > 0) setImmediate(flushAll);
   }
 }
 

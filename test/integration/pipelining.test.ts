@@ -8,7 +8,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Router } from '../../src/server/index.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { cleanup, countWrites, sleep, startServer, waitUntil } from '../support/server.ts';
+import { cleanup, countWrites, sleep, startServer, waitUntil, watchWrites } from '../support/server.ts';
 
 afterEach(cleanup);
 
@@ -105,14 +105,7 @@ describe('pipelining', () => {
     a.write(get('/t/warm'));
     b.write(get('/t/warm'));
     await Promise.all([a.responses(1), b.responses(1)]);
-    for (const conn of server.registry.snapshot()) {
-      const socket = conn.socket;
-      const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-      socket.write = (chunk: unknown, ...rest: unknown[]) => {
-        events.push('write');
-        return write(chunk, ...rest);
-      };
-    }
+    for (const conn of server.registry.snapshot()) watchWrites(conn.socket, () => events.push('write'));
     events.length = 0;
     // Both requests reach the kernel before the event loop polls again: one turn reads both.
     a.write(get('/t/a'));

@@ -95,15 +95,21 @@ export function bodyReadRecorder(): { readonly handler: Handler; readonly failur
   };
 }
 
+/** Calls `seen` with every chunk written to `socket` from now on, before it is written. */
+export function watchWrites(socket: Socket, seen: (chunk: unknown) => void): void {
+  const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  socket.write = (chunk: unknown, ...rest: unknown[]) => {
+    seen(chunk);
+    return write(chunk, ...rest);
+  };
+}
+
 /** Records the size of every socket write of `server`'s only connection from now on. */
 export function countWrites(server: Server): number[] {
   const [conn] = server.registry.snapshot();
-  const socket = conn?.socket as Socket;
   const writes: number[] = [];
-  const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  socket.write = (chunk: unknown, ...rest: unknown[]) => {
-    writes.push(typeof chunk === 'string' ? chunk.length : (chunk as Uint8Array).byteLength);
-    return write(chunk, ...rest);
-  };
+  watchWrites(conn?.socket as Socket, (chunk) =>
+    writes.push(typeof chunk === 'string' ? chunk.length : (chunk as Uint8Array).byteLength),
+  );
   return writes;
 }
